@@ -1,0 +1,2 @@
+/** A faithful, scriptable fake ComfyUI server. */
+package io.comfyrun.fake;

@@ -113,6 +113,7 @@ public final class LogFormat {
         for (char c : t.toCharArray()) {
             b.append(c < 0x20 || c == 0x7f ? ' ' : c);
         }
-        return b.length() > 500 ? b.substring(0, 497) + "..." : b.toString();
+        String line = b.toString().strip();
+        return line.length() > 500 ? line.substring(0, 497) + "..." : line;
     }
 }

@@ -8,6 +8,7 @@ import io.comfyrun.client.TrackingMethod;
 import io.comfyrun.client.progress.NodeRef;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
+import io.comfyrun.client.progress.PromptPhase;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +55,7 @@ public final class ProgressLog implements ProgressListener {
     private final String prefix;
     private final Duration stepInterval;
     private final Duration queuedHeartbeat;
+    private final Duration runningHeartbeat;
     private final Map<String, PromptState> prompts = new HashMap<>();
     private final Set<URI> serversDown = new HashSet<>();
 
@@ -63,6 +65,7 @@ public final class ProgressLog implements ProgressListener {
         this.prefix = b.prefix;
         this.stepInterval = b.stepInterval;
         this.queuedHeartbeat = b.queuedHeartbeat;
+        this.runningHeartbeat = b.runningHeartbeat;
     }
 
     /** A log with the defaults ({@code [ComfyUI] } prefix, 5 s step interval, 1 min queued heartbeat). */
@@ -81,6 +84,7 @@ public final class ProgressLog implements ProgressListener {
         private String prefix = PREFIX;
         private Duration stepInterval = Duration.ofSeconds(5);
         private Duration queuedHeartbeat = Duration.ofMinutes(1);
+        private Duration runningHeartbeat = Duration.ofMinutes(5);
 
         private Builder(Consumer<String> out) {
             this.out = Objects.requireNonNull(out, "out");
@@ -110,6 +114,12 @@ public final class ProgressLog implements ProgressListener {
             return this;
         }
 
+        /** After how long without any line a running prompt gets a "still running" line (default 5 min; zero: never). */
+        public Builder runningHeartbeat(Duration interval) {
+            this.runningHeartbeat = requirePositive(interval, "runningHeartbeat");
+            return this;
+        }
+
         public ProgressLog build() {
             return new ProgressLog(this);
         }
@@ -132,6 +142,7 @@ public final class ProgressLog implements ProgressListener {
         String stepNode;
         int lastStepDecile = -1;
         Instant lastStepLine;
+        Instant lastLine;
         int lastStepValue = -1;
 
         PromptState(Instant now) {
@@ -165,40 +176,56 @@ public final class ProgressLog implements ProgressListener {
         Instant now = clock.instant();
         String id = event.promptId();
         PromptState s = prompts.computeIfAbsent(id, k -> new PromptState(now));
-        switch (event) {
-            case PromptEvent.Submitted e -> line("prompt " + LogFormat.promptId(id) + " submitted to "
-                    + LogFormat.server(e.server()) + " (" + method(e.method()) + ")");
-            case PromptEvent.Queued e -> queued(s, e, now);
-            case PromptEvent.Started e -> {
-                s.started = true;
-                s.queuedText = null;
-                List<NodeRef> cached = e.cached();
-                line(cached.isEmpty() ? "started"
-                        : "started; cached " + LogFormat.plural(cached.size(), "node") + ": "
-                        + LogFormat.joinLimited(cached, 12, ProgressLog::nodeShort));
+        if (event instanceof PromptEvent.Submitted e) {
+            line("prompt " + LogFormat.promptId(id) + " submitted to " + LogFormat.server(e.server()) + " (" + method(e.method()) + ")");
+        } else if (event instanceof PromptEvent.Queued e) {
+            queued(s, e, now);
+        } else if (event instanceof PromptEvent.Heartbeat e) {
+            heartbeat(s, e, now);
+        } else if (event instanceof PromptEvent.Started e) {
+            s.started = true;
+            s.queuedText = null;
+            List<NodeRef> cached = e.cached();
+            line(cached.isEmpty() ? "started"
+                    : "started; cached " + LogFormat.plural(cached.size(), "node") + ": "
+                    + LogFormat.joinLimited(cached, 12, ProgressLog::nodeShort));
+        } else if (event instanceof PromptEvent.NodeStarted e) {
+            s.started = true;
+            s.queuedText = null;
+            s.lastLine = now;
+            line("node " + node(e.node()) + ": running");
+        } else if (event instanceof PromptEvent.StepProgress e) {
+            step(s, e, now);
+        } else if (event instanceof PromptEvent.NodeFinished e) {
+            s.lastLine = now;
+            line("node " + node(e.node()) + ": done in " + LogFormat.duration(Duration.ofMillis(e.millis())));
+        } else if (event instanceof PromptEvent.OutputProduced e) {
+            outputs(e);
+        } else if (event instanceof PromptEvent.ConnectionLost e) {
+            if (serversDown.add(e.server())) {
+                line("connection to " + LogFormat.server(e.server()) + " lost" + reason(e.reason()) + "; reconnecting");
             }
-            case PromptEvent.NodeStarted e -> {
-                s.started = true;
-                s.queuedText = null;
-                line("node " + node(e.node()) + ": running");
+        } else if (event instanceof PromptEvent.ConnectionRestored e) {
+            if (serversDown.remove(e.server())) {
+                line("connection to " + LogFormat.server(e.server()) + " restored after " + LogFormat.duration(e.downFor()));
             }
-            case PromptEvent.StepProgress e -> step(s, e, now);
-            case PromptEvent.NodeFinished e -> line("node " + node(e.node()) + ": done in " + LogFormat.duration(Duration.ofMillis(e.millis())));
-            case PromptEvent.OutputProduced e -> outputs(e);
-            case PromptEvent.ConnectionLost e -> {
-                if (serversDown.add(e.server())) {
-                    line("connection to " + LogFormat.server(e.server()) + " lost" + reason(e.reason()) + "; reconnecting");
-                }
-            }
-            case PromptEvent.ConnectionRestored e -> {
-                if (serversDown.remove(e.server())) {
-                    line("connection to " + LogFormat.server(e.server()) + " restored after " + LogFormat.duration(e.downFor()));
-                }
-            }
-            case PromptEvent.TrackingChanged e -> line("now tracking by " + method(e.method()));
-            case PromptEvent.Finished e -> {
-                prompts.remove(id);
-                finished(e.result());
+        } else if (event instanceof PromptEvent.TrackingChanged e) {
+            line("now tracking by " + method(e.method()));
+        } else if (event instanceof PromptEvent.Finished e) {
+            prompts.remove(id);
+            finished(e.result());
+        }
+    }
+
+    /** While running, a heartbeat is printed only after a long silence (a five-minute node is normal, but say so). */
+    private void heartbeat(PromptState s, PromptEvent.Heartbeat e, Instant now) {
+        if (e.phase() == PromptPhase.QUEUED) {
+            queuedHeartbeat(s, now);
+        } else if (e.phase() == PromptPhase.RUNNING && !runningHeartbeat.isZero()) {
+            Instant last = s.lastLine == null ? s.submittedAt : s.lastLine;
+            if (!now.isBefore(last.plus(runningHeartbeat))) {
+                s.lastLine = now;
+                line("still running (" + LogFormat.duration(e.elapsed()) + " elapsed)");
             }
         }
     }
@@ -256,6 +283,7 @@ public final class ProgressLog implements ProgressListener {
         }
         s.lastStepDecile = decile;
         s.lastStepLine = now;
+        s.lastLine = now;
         StringBuilder b = new StringBuilder("node ").append(node(e.node())).append(": ")
                 .append(LogFormat.percent((double) value / max)).append("% (").append(value).append('/').append(max).append(')');
         if (!Double.isNaN(e.workflowFraction()) && e.workflowFraction() >= 0) {

@@ -38,8 +38,12 @@ class FakeComfyUIContainerTest {
     @BeforeAll
     static void startFake() {
         requireDocker();
+        long started = System.nanoTime();
         fake = new FakeComfyUIContainer(FakeComfyUIImage.locateJar()).withTimeScale(50).withSeed(42);
         fake.start();
+        // Evidence for the docs, not an assertion: includes the image build when the jar changed.
+        System.out.printf("fake-comfyui container %s ready at %s after %d ms%n", fake.getDockerImageName(),
+                fake.getBaseUrl(), (System.nanoTime() - started) / 1_000_000);
     }
 
     @AfterAll

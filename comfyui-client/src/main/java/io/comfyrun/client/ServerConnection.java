@@ -153,7 +153,7 @@ public final class ServerConnection implements Closeable {
     /** How prompts submitted now would start being tracked. */
     public TrackingMethod currentMethod() {
         ConnectionState s = state();
-        return s == ConnectionState.OPEN || s == ConnectionState.IDLE && config.mode() == TrackingMode.AUTO
+        return config.mode() == TrackingMode.AUTO && s != ConnectionState.POLLING
                 ? TrackingMethod.WEBSOCKET : TrackingMethod.POLLING;
     }
 
@@ -251,7 +251,7 @@ public final class ServerConnection implements Closeable {
             }
         }
         String cid = clientId();
-        t.postingWith(cid);
+        t.postingWith(cid, currentMethod());
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.set("prompt", workflow);
         body.put("client_id", cid);

@@ -215,8 +215,12 @@ public final class PromptTracker implements PromptHandle {
     // ---------------------------------------------------------------- submission
 
     /** The POST is about to be sent with this clientId (it may have been rotated since creation). */
-    public synchronized void postingWith(String newClientId) {
+    public synchronized void postingWith(String newClientId, TrackingMethod trackedBy) {
         this.clientId = newClientId;
+        if (!accepted) {
+            this.method = trackedBy;
+            this.trackingNow = trackedBy;
+        }
     }
 
     /** The server chose another id (servers older than 0.3.45). */

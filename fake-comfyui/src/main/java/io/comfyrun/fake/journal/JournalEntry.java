@@ -22,11 +22,30 @@ public record JournalEntry(long seq, long epochMillis, long nanoTime, Kind kind,
 
     public enum Kind { HTTP_REQUEST, HTTP_RESPONSE, WS_OPEN, WS_IN, WS_OUT, WS_CLOSED, FAULT, SERVER }
 
+    /**
+     * Epoch nanoseconds minus {@link System#nanoTime()}, sampled once: lets another process (a benchmark
+     * client) compare our send times with its own epoch clock at sub-millisecond precision, which
+     * {@code epochMillis} alone cannot give.
+     */
+    private static final long EPOCH_NANOS_OFFSET = epochNanosOffset();
+
+    /** When it happened as epoch microseconds, derived from {@code nanoTime} (monotonic, sub-millisecond). */
+    public long epochMicros() {
+        return (nanoTime + EPOCH_NANOS_OFFSET) / 1_000;
+    }
+
+    private static long epochNanosOffset() {
+        java.time.Instant now = java.time.Instant.now();
+        long nano = System.nanoTime();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano() - nano;
+    }
+
     public ObjectNode toJson() {
         ObjectNode o = PythonJson.object();
         o.put("seq", seq);
         o.put("epoch_millis", epochMillis);
         o.put("nano_time", nanoTime);
+        o.put("epoch_micros", epochMicros());
         o.put("kind", kind.name());
         o.put("connection", connection);
         o.put("method", method);

@@ -1,0 +1,190 @@
+package io.comfyrun.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.comfyrun.bench.PeerRunner.Peer;
+import io.comfyrun.bench.Report.Cell;
+import io.comfyrun.bench.Report.Table;
+
+import java.util.List;
+import java.util.Map;
+
+/** Turns the measured results into the report's tables: figures, targets, PASS/FAIL, and the notes. */
+final class Tables {
+
+    private Tables() {
+    }
+
+    private static String f(double d) {
+        return Stats.fmt(d);
+    }
+
+    static void build(Report report, Results.Sequential eSeq, Map<Peer, Results.Sequential> pSeq,
+                      Map<Integer, Results.InFlight> eIn, Map<Integer, Map<Peer, Results.InFlight>> pIn,
+                      Results.Polling e1, Results.Polling e100, Results.Polling s1, Results.Polling s100,
+                      Results.Reconnect eRc, Map<Peer, Results.Reconnect> pRc, double heapPer, int heapN, long[] growth,
+                      int growthPrompts, int growthWarm, int[] lines, Map<Peer, JsonNode> pTrain, double[] fan, double[] inProc,
+                      String container, List<Double> jarStarts, Results.Sequential eFull, double eFull8,
+                      Map<Peer, Results.Sequential> pFull) {
+        // 1
+        Table t1 = report.table("Terminal event sent → result returned to the caller", "p99 ≤ 5 ms");
+        t1.row("txt2img, one prompt at a time, socket up (fake at time scale 100)", BenchMain.terminal(eSeq),
+                BenchMain.terminal(pSeq.get(Peer.SAINTNO)), BenchMain.terminal(pSeq.get(Peer.STABLE_CANVAS)));
+        t1.note("Terminal event = the `execution_success` frame for that prompt, as stamped by the fake when it wrote it. "
+                + "comfyRun: time after `handle.result().get()` returned in the calling thread. Peers: when the SDK's "
+                + "promise resolved (`CallWrapper.run()`, `Client.enqueue()`).");
+
+        // 2
+        Table t2 = report.table("Progress frame sent → progress listener called, prompts in flight on one shared socket",
+                "p99 ≤ 5 ms at 1,000 in flight");
+        for (Map.Entry<Integer, Results.InFlight> e : eIn.entrySet()) {
+            int k = e.getKey();
+            boolean judge = k == 1000;
+            t2.row(String.format("%,d in flight", k), BenchMain.progress(e.getValue(), judge, 0),
+                    BenchMain.progress(pIn.get(k).get(Peer.SAINTNO), judge, 20_000),
+                    BenchMain.progress(pIn.get(k).get(Peer.STABLE_CANVAS), judge, 20_000));
+        }
+        t2.note("All N prompts are queued behind a gate prompt (a long training posted over plain HTTP under a clientId "
+                + "with no socket, so no client sees its events); once the server holds all N, the gate is interrupted "
+                + "and latency is measured for every `progress` frame of the prompts that run while the client waits for "
+                + "the first 10 results (so at least N-9 stay in flight). Peers get 20 s.");
+
+        // 3
+        Table t3 = report.table("HTTP requests per single-output prompt with the socket up", "≤ 3");
+        t3.row("requests between submission and result (txt2img, 1 SaveImage)", requestsCell(eSeq),
+                requestsCell(pSeq.get(Peer.SAINTNO)), requestsCell(pSeq.get(Peer.STABLE_CANVAS)));
+        t3.note("Counted in the fake's journal: every HTTP request received between the client's submit call and its "
+                + "result, except the WebSocket upgrade; output downloads (`/view`) are not part of tracking and fall "
+                + "after the result in every client measured.");
+
+        // 4
+        Table t4 = report.table("Polling-mode requests per server per second, 1 vs 100 prompts in flight",
+                "≤ 1.2, independent of prompt count");
+        t4.row("1 prompt in flight", pollCell(e1), Cell.of("no polling mode"), pollCell(s1));
+        t4.row("100 prompts in flight", pollCell(e100), Cell.of("no polling mode"), pollCell(s100));
+        t4.note("comfyRun: `TrackingMode.POLL_ONLY`, default interval 1 s backing off to 5 s. stable-canvas: "
+                + "`enqueue_polling` with its default `polling_ms` 1000 (one `GET /history/{id}` per prompt per tick). "
+                + "saintno: no polling mode (its 2 s `GET /prompt` fallback starts only when creating the WebSocket throws, "
+                + "and prompts are still tracked by socket events). Window: " + f(e1.windowSeconds())
+                + " s, starting 1 s after the last submission; KSampler slowed so every prompt outlasts it. By route: comfyRun "
+                + e100.byRoute() + "; stable-canvas " + s100.byRoute() + ".");
+
+        // 5
+        Table t5 = report.table("Socket dropped at the end of a run, reconnects refused for 2 s: result after the socket is back",
+                "≤ 1 s");
+        t5.row("`ws_rst` as `execution_success` is sent (that frame and `executing null` are lost)", reconnectCell(eRc),
+                reconnectCell(pRc.get(Peer.SAINTNO)), reconnectCell(pRc.get(Peer.STABLE_CANVAS)));
+        t5.note("Socket back = the first `WS_OPEN` in the fake's journal after the injected reset (earlier upgrades "
+                + "are answered 503 for 2 s real time); result = when the client returned it. Peers get 20 s.");
+
+        // 6
+        Table t6 = report.table("Retained heap per in-flight prompt; growth after 100,000 completed prompts",
+                "≤ 8 KB; none");
+        JsonNode sHeap = null;
+        int largest = ((java.util.TreeMap<Integer, Map<Peer, Results.InFlight>>) pIn).lastKey();
+        Results.InFlight s1000 = pIn.get(largest).get(Peer.SAINTNO);
+        Results.InFlight c1000 = pIn.get(largest).get(Peer.STABLE_CANVAS);
+        t6.row(String.format("per in-flight prompt (%,d queued)", heapN),
+                Cell.judged(String.format("%,.0f bytes (%.2f KB)", heapPer, heapPer / 1024), heapPer <= 8 * 1024),
+                heapCell(s1000), heapCell(c1000));
+        long grown = growth[1] - growth[0];
+        boolean none = grown < 1024 * 1024;
+        t6.row(String.format("growth over %,d completed prompts (after a %s warm-up)", growthPrompts, String.format("%,d-prompt", growthWarm)),
+                Cell.judged(String.format("%+,d bytes (%,d → %,d used after GC; %d failures; %d s)", grown, growth[0],
+                        growth[1], growth[2], growth[3]), none),
+                Cell.of("not measured: 100,000 prompts at its measured rate would not fit the run (see §10)"),
+                Cell.of("not measured: 100,000 prompts at its measured rate would not fit the run (see §10)"));
+        t6.note("comfyRun: used heap from `MemoryMXBean` after `System.gc()` (smallest of three readings), in a JVM that "
+                + "holds only the engine (the fake is the standalone jar here). Per prompt: before vs after submitting N "
+                + "distinct txt2img prompts queued behind a gate, the caller keeping its `PromptHandle`s. Growth: tiny "
+                + "graph (EmptyImage → PreviewImage) at full speed, 32 in flight; \"none\" means less than 1 MiB over all "
+                + "the prompts (under 11 bytes per prompt, below the size of any retained object). Peers: `heapUsed` "
+                + "after `global.gc()` (node --expose-gc) before and after all N `POST /prompt` calls were answered, "
+                + "in the largest in-flight run of §2.");
+
+        // 7
+        Table t7 = report.table("Console lines for a two-hour, 3,000-step training (virtual time)", "≤ 200");
+        t7.row("FakeLoraTrainer, 3,000 steps at 0.4167 steps/s (2 h virtual)",
+                Cell.judged(String.format("%d lines (%,d step events received)", lines[0], lines[1]), lines[0] <= 200),
+                trainCell(pTrain.get(Peer.SAINTNO)), trainCell(pTrain.get(Peer.STABLE_CANVAS)));
+        t7.note("comfyRun: `ProgressLog` with its defaults, its clock running on the fake's virtual time, engine "
+                + "heartbeats every 30 virtual seconds. Peers have no console log; the cell gives the progress callbacks "
+                + "they delivered, which a caller printing each one would turn into that many lines.");
+
+        // 8
+        Table t8 = report.table("Fake server: progress events per second delivered to 100 clients", "≥ 20,000");
+        t8.row(String.format("%,.0f `progress` frames to 100 sockets", fan[0]),
+                Cell.judged(String.format("%,.0f events/s over %.2f s%s", fan[2], fan[1], fan[3] > 0 ? "" : " (not all arrived)"),
+                        fan[2] >= 20_000),
+                Cell.of("n/a (server metric)"), Cell.of("n/a (server metric)"));
+        t8.note("In-process fake, 100 OkHttp WebSockets in the same JVM, one prompt posted without a client_id (so ComfyUI "
+                + "broadcasts `progress`) with a KSampler of that many steps at full speed; previews and journal frame "
+                + "recording off. Rate = frames received by all clients / time from the first to the last.");
+
+        // 9
+        Table t9 = report.table("Fake server start time (no target)", "—");
+        Stats warm = Stats.of(BenchMain.list(java.util.Arrays.copyOfRange(inProc, 1, inProc.length)));
+        t9.row("in-process (`FakeComfyUI.builder().start()`)",
+                Cell.of(String.format("first %s ms (class loading); then p50 %s ms (n=%d)", f(inProc[0]), f(warm.p50()), warm.n())),
+                Cell.of("—"), Cell.of("—"));
+        t9.row("standalone jar (spawn → `listening on` line)", Cell.of(Stats.of(jarStarts).text("ms")), Cell.of("—"), Cell.of("—"));
+        t9.row("container", Cell.of(container), Cell.of("—"), Cell.of("—"));
+
+        // 10
+        Table t10 = report.table("Whole-workflow runs per second through the client on the fake at full speed (no target)", "—");
+        t10.row("txt2img, one at a time", Cell.of(String.format("%.1f runs/s (n=%d, in-process fake)", eFull.runsPerSecond(), eFull.n())),
+                runsCell(pFull.get(Peer.SAINTNO)), runsCell(pFull.get(Peer.STABLE_CANVAS)));
+        t10.row("txt2img, 8 in flight", Cell.of(String.format("%.1f runs/s", eFull8)), Cell.of("—"), Cell.of("—"));
+        t10.note("Full speed = fake time scale 1,000,000 (node work takes no time; everything left is protocol, JSON and "
+                + "the client). Peers run against the standalone jar, comfyRun against the in-process fake.");
+    }
+
+    private static Cell requestsCell(Results.Sequential r) {
+        if (r.requests().empty()) {
+            return Cell.of("did not finish (" + r.outcome() + ")");
+        }
+        return Cell.judged(String.format("p50 %s, max %s (n=%d)", f(r.requests().p50()), f(r.requests().max()),
+                r.requests().n()), r.requests().max() <= 3);
+    }
+
+    private static Cell pollCell(Results.Polling p) {
+        return Cell.judged(String.format("%.2f req/s (%d in %.0f s)", p.perSecond(), p.requests(), p.windowSeconds()),
+                p.perSecond() <= 1.2);
+    }
+
+    private static Cell reconnectCell(Results.Reconnect r) {
+        if (r.finished() == 0) {
+            return Cell.of("did not finish within 20 s (0 of " + r.runs() + " runs returned a result; " + r.outcome() + ")");
+        }
+        if (r.beforeDrop() == r.finished()) {
+            return Cell.of("returned its result before the reset was injected (it resolves at the first `executed`, "
+                    + "issue #13), so this scenario never reaches it (" + r.finished() + " of " + r.runs() + " runs)");
+        }
+        Stats back = r.afterSocketBack();
+        Stats drop = r.afterDrop();
+        String text = String.format("result − socket back: p50 %s / max %s ms; result − reset: p50 %s / max %s ms "
+                        + "(%d of %d runs; %d answered while the socket was still down)", f(back.p50()), f(back.max()),
+                f(drop.p50()), f(drop.max()), r.finished(), r.runs(), r.notBackFirst());
+        return Cell.judged(text, r.finished() == r.runs() && (back.empty() || back.max() <= 1000));
+    }
+
+    private static Cell heapCell(Results.InFlight r) {
+        if (r == null || r.heapBytesPerPrompt() == null) {
+            return Cell.of("not measured (the largest in-flight run did not get all its prompts posted)");
+        }
+        double b = r.heapBytesPerPrompt();
+        return Cell.judged(String.format("%,.0f bytes (%.1f KB)", b, b / 1024), b <= 8 * 1024);
+    }
+
+    private static Cell trainCell(JsonNode run) {
+        int n = run.path("progress_callbacks").asInt();
+        String outcome = run.path("outcome").asText("no output");
+        return Cell.of(String.format("no console log; %,d progress callbacks (%s)", n, outcome));
+    }
+
+    private static Cell runsCell(Results.Sequential r) {
+        if (Double.isNaN(r.runsPerSecond())) {
+            return Cell.of("did not finish (" + r.outcome() + ")");
+        }
+        return Cell.of(String.format("%.1f runs/s (n=%d, standalone fake)", r.runsPerSecond(), r.n()));
+    }
+}

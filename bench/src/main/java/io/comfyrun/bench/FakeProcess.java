@@ -49,6 +49,8 @@ final class FakeProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // If the benchmark is stopped, the servers it started go with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
         CompletableFuture<String> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

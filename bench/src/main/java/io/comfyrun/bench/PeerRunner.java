@@ -41,15 +41,31 @@ final class PeerRunner {
                 peer.arg, mode, url, workflow.toString(), String.valueOf(count), String.valueOf(timeoutMs)))
                 .redirectError(log.toFile())
                 .start();
-        try {
-            byte[] out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
             try (var in = p.getInputStream()) {
-                out = in.readAllBytes(); // the runner exits by itself at its own deadline
+                in.transferTo(out);
+            } catch (IOException ignored) {
+                // the process was killed: what was read so far is all there is
             }
-            if (!p.waitFor(timeoutMs + 30_000, TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
+        }, "bench-peer-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            // The runner ends itself at its deadline, unless the SDK saturates Node's event loop: then it is killed.
+            boolean exited = p.waitFor(timeoutMs + 15_000, TimeUnit.MILLISECONDS);
+            if (!exited) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            String text = new String(out, StandardCharsets.UTF_8).trim();
+            reader.join(5_000);
+            String text;
+            synchronized (out) {
+                text = out.toString(StandardCharsets.UTF_8).trim();
+            }
+            if (!exited && text.isEmpty()) {
+                return JSON.createObjectNode().put("outcome", "timeout")
+                        .put("note", "killed: no result line " + (timeoutMs + 15_000) / 1000 + " s after start");
+            }
             if (text.isEmpty()) {
                 String err = Files.readString(log);
                 return JSON.createObjectNode().put("outcome", "no output").put("stderr",

@@ -3,9 +3,8 @@ package io.comfyrun.fake;
 import io.comfyrun.fake.api.ApiRequest;
 import io.comfyrun.fake.api.ComfyApi;
 import io.comfyrun.fake.api.HttpReply;
-import io.comfyrun.fake.api.MinimalValidation;
-import io.comfyrun.fake.api.PromptValidation;
-import io.comfyrun.fake.execution.BuiltinNodeTypes;
+import io.comfyrun.fake.catalog.NodeCatalog;
+import io.comfyrun.fake.execution.NodeType;
 import io.comfyrun.fake.execution.NodeTypes;
 import io.comfyrun.fake.execution.PromptQueue;
 import io.comfyrun.fake.execution.PromptWorker;
@@ -66,6 +65,7 @@ public final class FakeComfyUI implements AutoCloseable {
     private final FaultControl faults = new FaultControl();
     private final ScenarioControl scenario;
     private final PromptWorker worker;
+    private final NodeCatalog catalog;
     private final ComfyApi api;
     private final NettyServer server;
 
@@ -89,11 +89,11 @@ public final class FakeComfyUI implements AutoCloseable {
         this.sockets = new Sockets(journal, MAX_UPLOAD_SIZE);
         this.scenario = new ScenarioControl(time, faults, sockets::setSameClientIdBug, b.seed);
         faults.onFire((f, detail) -> journal.fault(null, f.kind(), detail + " " + PythonJson.write(f.toJson())));
-        NodeTypes types = new BuiltinNodeTypes();
-        PromptValidation validation = new MinimalValidation(types);
+        this.catalog = NodeCatalog.core(files);
+        NodeTypes types = cls -> catalog.find(cls).map(d -> new NodeType(d.classType(), d.outputNode(),
+                d.behaviour().name(), d.outputTypes()));
         this.worker = new PromptWorker(queue, sockets, files, types, scenario, time, random);
-        this.api = new ComfyApi(queue, worker, files, validation, PythonJson::object, cls -> PythonJson.object(),
-                random, MAX_UPLOAD_SIZE);
+        this.api = new ComfyApi(queue, worker, files, catalog, random, MAX_UPLOAD_SIZE);
         scenario.previews(b.previews);
         if (b.scenario != null) {
             scenario.load(b.scenario);
@@ -138,6 +138,11 @@ public final class FakeComfyUI implements AutoCloseable {
 
     public long seed() {
         return random.seed();
+    }
+
+    /** The node classes this server offers; {@code register} adds custom ones at runtime. */
+    public NodeCatalog catalog() {
+        return catalog;
     }
 
     /** The folder holding {@code output}, {@code input} and {@code temp}. */

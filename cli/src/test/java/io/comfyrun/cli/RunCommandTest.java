@@ -129,7 +129,7 @@ class RunCommandTest {
 
     @Test
     void unreachableServerIsExitFour() {
-        Run r = run("run", "--server", "http://127.0.0.1:1", "--timeout", "20s", "--out", out.toString(), TXT2IMG.toString());
+        Run r = run("run", "--server", "http://127.0.0.1:1", "--connect-timeout", "2s", "--out", out.toString(), TXT2IMG.toString());
         assertThat(r.code()).as(r.stdout() + r.stderr()).isEqualTo(4);
         assertThat(r.stdout()).contains("unreachable");
     }
@@ -172,6 +172,10 @@ class RunCommandTest {
                     "--set", "KSampler.steps=10000", TXT2IMG.toString());
             assertThat(r.code()).as(r.stdout() + r.stderr()).isEqualTo(5);
             assertThat(r.stdout()).contains("timed out");
+            // only OUR prompt is interrupted, by id
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> !slow.journal().requests("POST", "/interrupt").isEmpty());
+            assertThat(slow.journal().requests("POST", "/interrupt").get(0).text()).contains("prompt_id");
         }
     }
 

@@ -394,7 +394,7 @@ public class ComfyRunExecution extends StepExecution {
             saveRun();
             return a;
         } catch (IOException | InterruptedException e) {
-            LOG.log(System.Logger.Level.FINE, "No run to show prompt " + promptId + " on", e);
+            LOG.log(System.Logger.Level.DEBUG, "No run to show prompt " + promptId + " on", e);
             return null;
         }
     }
@@ -412,7 +412,7 @@ public class ComfyRunExecution extends StepExecution {
             TaskListener l = getContext().get(TaskListener.class);
             (l == null ? TaskListener.NULL : l).getLogger().println(line);
         } catch (IOException | InterruptedException e) {
-            LOG.log(System.Logger.Level.FINE, line);
+            LOG.log(System.Logger.Level.DEBUG, line);
         }
     }
 

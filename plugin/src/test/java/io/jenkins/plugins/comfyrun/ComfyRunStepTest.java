@@ -74,7 +74,7 @@ class ComfyRunStepTest {
         ComfyRunStep.DescriptorImpl d = new ComfyRunStep.DescriptorImpl();
         assertThat(d.getFunctionName()).isEqualTo("comfyRun");
         // no FilePath: waiting outside node {} holds no agent
-        assertThat(d.getRequiredContext()).containsExactlyInAnyOrder(Run.class, TaskListener.class);
+        assertThat(new java.util.HashSet<Object>(d.getRequiredContext())).containsExactlyInAnyOrder(Run.class, TaskListener.class);
         assertThat(d.takesImplicitBlockArgument()).isFalse();
         assertThat(d.getDisplayName()).isEqualTo("Run a ComfyUI workflow");
     }

@@ -27,7 +27,7 @@ final class TestJenkins {
         return MirrorJenkins.register(new ComfyGlobalConfiguration());
     }
 
-    static final class TestJob extends Job<TestJob, TestRun> {
+    static class TestJob extends Job<TestJob, TestRun> {
         TestJob(String name) {
             super(name);
         }

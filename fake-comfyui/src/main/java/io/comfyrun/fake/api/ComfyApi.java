@@ -3,7 +3,7 @@ package io.comfyrun.fake.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.comfyrun.fake.api.PromptValidation.Outcome;
+import io.comfyrun.fake.catalog.NodeCatalog;
 import io.comfyrun.fake.execution.PromptQueue;
 import io.comfyrun.fake.execution.PromptWorker;
 import io.comfyrun.fake.execution.QueueItem;
@@ -13,14 +13,14 @@ import io.comfyrun.fake.files.FileStore.Lookup;
 import io.comfyrun.fake.files.FileStore.SavedFile;
 import io.comfyrun.fake.json.PythonJson;
 import io.comfyrun.fake.scenario.SeededRandom;
+import io.comfyrun.fake.validation.PromptValidator;
+import io.comfyrun.fake.validation.ValidationResult;
 import io.comfyrun.fake.ws.Sockets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * ComfyUI's HTTP routes (protocol reference §7), each also under {@code /api}. Runs on the engine
@@ -33,21 +33,18 @@ public final class ComfyApi {
     private final PromptQueue queue;
     private final PromptWorker worker;
     private final FileStore files;
-    private volatile PromptValidation validation;
-    private final Supplier<ObjectNode> objectInfoAll;
-    private final Function<String, ObjectNode> objectInfoOne;
+    private final NodeCatalog catalog;
+    private final PromptValidator validator;
     private final SeededRandom random;
     private final int maxUploadSize;
 
-    public ComfyApi(PromptQueue queue, PromptWorker worker, FileStore files, PromptValidation validation,
-                    Supplier<ObjectNode> objectInfoAll, Function<String, ObjectNode> objectInfoOne,
+    public ComfyApi(PromptQueue queue, PromptWorker worker, FileStore files, NodeCatalog catalog,
                     SeededRandom random, int maxUploadSize) {
         this.queue = queue;
         this.worker = worker;
         this.files = files;
-        this.validation = validation;
-        this.objectInfoAll = objectInfoAll;
-        this.objectInfoOne = objectInfoOne;
+        this.catalog = catalog;
+        this.validator = new PromptValidator(catalog, files);
         this.random = random;
         this.maxUploadSize = maxUploadSize;
     }
@@ -89,7 +86,7 @@ public final class ComfyApi {
                     return HttpReply.json(systemStats());
                 }
                 case "/object_info" -> {
-                    return HttpReply.json(objectInfoAll.get());
+                    return HttpReply.json(catalog.objectInfoAll());
                 }
                 case "/features" -> {
                     return HttpReply.json(Sockets.featureFlags(maxUploadSize));
@@ -123,11 +120,10 @@ public final class ComfyApi {
                         return HttpReply.json(o);
                     }
                     if (r.startsWith("/object_info/")) {
-                        ObjectNode one = objectInfoOne.apply(r.substring("/object_info/".length()));
-                        return HttpReply.json(one == null ? PythonJson.object() : one);
+                        return HttpReply.json(catalog.objectInfoBody(r.substring("/object_info/".length())));
                     }
                     if (r.startsWith("/models/")) {
-                        List<String> names = files.models(r.substring("/models/".length()));
+                        List<String> names = files.folder(r.substring("/models/".length()));
                         if (names == null) {
                             return HttpReply.empty(404);
                         }
@@ -206,11 +202,14 @@ public final class ComfyApi {
                 targets.add(t.asText());
             }
         }
-        Outcome outcome = validation.validate(prompt, targets);
-        if (outcome instanceof Outcome.Rejected rejected) {
+        ValidationResult outcome = validator.validate(prompt, targets);
+        if (outcome instanceof ValidationResult.Rejected rejected) {
             return HttpReply.json(400, rejected.body());
         }
-        Outcome.Accepted ok = (Outcome.Accepted) outcome;
+        if (outcome instanceof ValidationResult.Crashed) {
+            throw new BadRequestBody();
+        }
+        ValidationResult.Accepted ok = (ValidationResult.Accepted) outcome;
         String promptId = json.has("prompt_id") && !json.get("prompt_id").isNull()
                 ? (json.get("prompt_id").isTextual() ? json.get("prompt_id").asText() : json.get("prompt_id").toString())
                 : random.uuid4();

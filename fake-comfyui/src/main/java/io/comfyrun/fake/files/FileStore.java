@@ -1,5 +1,6 @@
 package io.comfyrun.fake.files;
 
+import io.comfyrun.fake.catalog.ServerFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ import java.util.stream.Stream;
  * real bytes and uploads really land), and the model folders as name lists (model files are never
  * read, so they need not exist).
  */
-public final class FileStore {
+public final class FileStore implements ServerFiles {
 
     /** The folder names GET /models lists, in the real server's order. */
     public static final List<String> MODEL_FOLDERS = List.of("checkpoints", "configs", "loras", "vae",
@@ -79,6 +80,16 @@ public final class FileStore {
         }
         models.put("checkpoints", List.of("fake_sd15_random.safetensors"));
         models.put("loras", List.of("broken_lora.safetensors"));
+        models.put("vae", List.of("fake_vae_random.safetensors"));
+        try {
+            // the input the recorded setup had, so LoadImage graphs validate out of the box
+            Path example = dir(FolderType.INPUT).resolve("example.png");
+            if (!Files.exists(example)) {
+                Files.write(example, Png.gradient(64, 64, 1));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the example input under " + root, e);
+        }
     }
 
     public Path root() {
@@ -89,15 +100,32 @@ public final class FileStore {
         return root.resolve(type.wireName());
     }
 
-    /** File names in a model folder; empty for a known empty folder; null for an unknown folder. */
+    /** File names in a model folder; empty for an unknown folder. */
+    @Override
     public List<String> models(String folder) {
+        return models.getOrDefault(folder, List.of());
+    }
+
+    /** File names in a model folder, or null for a folder the server does not know (GET /models/x: 404). */
+    public List<String> folder(String folder) {
         return models.get(folder);
+    }
+
+    /** The input folder's files (top level), LoadImage's options. */
+    @Override
+    public List<String> inputFiles() {
+        try (Stream<Path> files = Files.list(dir(FolderType.INPUT))) {
+            return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     public void setModels(String folder, List<String> names) {
         models.put(folder, List.copyOf(names));
     }
 
+    @Override
     public boolean inputExists(String name) {
         Lookup l = lookup(name, "", "input");
         return l instanceof Lookup.Found;
@@ -135,12 +163,23 @@ public final class FileStore {
 
     /** Writes an arbitrary output file (e.g. a trained LoRA) with a counter suffix. */
     public synchronized SavedFile saveFile(String filenamePrefix, String extension, byte[] content) {
-        Path folder = dir(FolderType.OUTPUT);
+        String prefix = filenamePrefix.replace('\\', '/');
+        String subfolder = "";
+        int slash = prefix.lastIndexOf('/');
+        if (slash >= 0) {
+            subfolder = prefix.substring(0, slash);
+            prefix = prefix.substring(slash + 1);
+        }
+        Path folder = dir(FolderType.OUTPUT).resolve(subfolder).normalize();
+        if (!folder.startsWith(dir(FolderType.OUTPUT))) {
+            throw new IllegalArgumentException("Saving outside the output folder is not allowed: " + filenamePrefix);
+        }
         try {
-            int counter = nextCounter(folder, filenamePrefix);
-            String name = String.format("%s_%05d_.%s", filenamePrefix, counter, extension);
+            Files.createDirectories(folder);
+            int counter = nextCounter(folder, prefix);
+            String name = String.format("%s_%05d_.%s", prefix, counter, extension);
             Files.write(folder.resolve(name), content);
-            return new SavedFile(name, "", FolderType.OUTPUT);
+            return new SavedFile(name, subfolder, FolderType.OUTPUT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write into " + folder, e);
         }

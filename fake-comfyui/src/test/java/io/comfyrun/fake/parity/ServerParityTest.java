@@ -125,6 +125,11 @@ class ServerParityTest {
                     }
                 }
             }
+            for (String timeout : replay.syncTimeouts()) {
+                if (group.getValue().stream().anyMatch(name -> timeout.startsWith(name + ":"))) {
+                    differences.add("replay waited in vain: " + timeout);
+                }
+            }
             assertThat(differences).as("differences in %s", group.getKey()).isEmpty();
         }));
     }

@@ -88,15 +88,15 @@ final class TraceReplay implements AutoCloseable {
     void replay(TraceFile trace, Consumer<String> beforeTrace) throws Exception {
         currentTrace = trace.name();
         beforeTrace.accept(trace.name());
-        Map<String, Integer> expected = new HashMap<>();
+        Map<String, Map<String, Integer>> expected = new HashMap<>();
         List<Answer> traceAnswers = answers.computeIfAbsent(trace.name(), k -> new ArrayList<>());
         for (TraceFile.Event event : trace.events()) {
             if (event instanceof TraceFile.WsText t) {
-                expected.merge(t.client(), 1, Integer::sum);
+                expected.computeIfAbsent(t.client(), k -> new HashMap<>()).merge(t.type(), 1, Integer::sum);
                 continue;
             }
             if (event instanceof TraceFile.WsBinary b) {
-                expected.merge(b.client(), 1, Integer::sum);
+                expected.computeIfAbsent(b.client(), k -> new HashMap<>()).merge("binary:" + b.eventType(), 1, Integer::sum);
                 continue;
             }
             if (event instanceof TraceFile.Note) {
@@ -122,21 +122,33 @@ final class TraceReplay implements AutoCloseable {
         awaitFrames(trace.name(), expected, null);
     }
 
-    private void awaitFrames(String trace, Map<String, Integer> expected, TraceFile.Event before) throws InterruptedException {
+    /**
+     * Waits until every client has received, of every message type, at least as many frames as the
+     * recording shows before {@code before}; extra frames of the fake do not end the wait early.
+     */
+    private void awaitFrames(String trace, Map<String, Map<String, Integer>> expected, TraceFile.Event before)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(syncDeadline);
-        for (Map.Entry<String, Integer> e : expected.entrySet()) {
-            synchronized (frames) {
-                while (frames(trace, e.getKey()).size() < e.getValue()) {
-                    long left = Duration.between(Instant.now(), deadline).toMillis();
-                    if (left <= 0) {
-                        syncTimeouts.add(trace + ": client " + e.getKey() + " got " + frames(trace, e.getKey()).size()
-                                + " of " + e.getValue() + " frames before " + describe(before));
-                        break;
+        for (Map.Entry<String, Map<String, Integer>> client : expected.entrySet()) {
+            for (Map.Entry<String, Integer> type : client.getValue().entrySet()) {
+                synchronized (frames) {
+                    while (count(trace, client.getKey(), type.getKey()) < type.getValue()) {
+                        long left = Duration.between(Instant.now(), deadline).toMillis();
+                        if (left <= 0) {
+                            syncTimeouts.add(trace + ": client " + client.getKey() + " got "
+                                    + count(trace, client.getKey(), type.getKey()) + " of " + type.getValue() + " '"
+                                    + type.getKey() + "' frames before " + describe(before));
+                            break;
+                        }
+                        frames.wait(left);
                     }
-                    frames.wait(left);
                 }
             }
         }
+    }
+
+    private long count(String trace, String client, String type) {
+        return frames(trace, client).stream().filter(f -> f.type().equals(type)).count();
     }
 
     private static String describe(TraceFile.Event event) {

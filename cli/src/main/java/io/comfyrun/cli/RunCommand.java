@@ -1,0 +1,371 @@
+package io.comfyrun.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.comfyrun.client.ComfyClient;
+import io.comfyrun.client.Deadlines;
+import io.comfyrun.client.ResultMaps;
+import io.comfyrun.client.ServerAuth;
+import io.comfyrun.client.ServerConfig;
+import io.comfyrun.client.TrackingMode;
+import io.comfyrun.client.batch.Batch;
+import io.comfyrun.client.batch.BatchJob;
+import io.comfyrun.client.batch.BatchResult;
+import io.comfyrun.client.batch.Chain;
+import io.comfyrun.client.batch.JobResult;
+import io.comfyrun.client.batch.OutputHandling;
+import io.comfyrun.client.batch.PromptJob;
+import io.comfyrun.client.files.DownloadedFile;
+import io.comfyrun.client.files.LocalDirectorySink;
+import io.comfyrun.client.progress.ProgressListener;
+import io.comfyrun.client.progress.log.LogFormat;
+import io.comfyrun.client.progress.log.ProgressLog;
+import io.comfyrun.client.workflow.InvalidWorkflowException;
+import io.comfyrun.client.workflow.Workflow;
+import io.comfyrun.client.workflow.WorkflowOverrides;
+import io.comfyrun.fake.FakeComfyUI;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code comfyrun run}: run one workflow, a batch of them, or chains, and print the per-node log. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run ComfyUI workflows (API format) on a ComfyUI server and follow them node by node.",
+            "Several files run as a batch. A JSON file with a top-level \"steps\" array is a chain (see examples/workflows/chain.json):",
+            "a chosen output image of each step is uploaded into a chosen input of the next."},
+        footer = {"",
+            "Exit codes: 0 success, 1 failed, 2 usage error or invalid workflow, 3 rejected by the server's validation,",
+            "            4 server unreachable, 5 timed out, 6 interrupted or cancelled (Ctrl-C cancels our prompt on the server).",
+            "Examples:",
+            "  comfyrun run --fake examples/workflows/txt2img.json",
+            "  comfyrun run --server http://gpu-1:8188 --set KSampler.seed=42 --set '\"Positive Prompt\".text=a red fox' wf.json",
+            "  COMFY_TOKEN=... comfyrun run --server https://comfy.example/ --token-env COMFY_TOKEN --json wf.json"})
+final class RunCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Option(names = "--server", paramLabel = "URL",
+            description = "ComfyUI base URL, may carry a sub-path (default: $COMFYUI_URL or http://127.0.0.1:8188).")
+    String server;
+
+    @Option(names = "--token-env", paramLabel = "VAR",
+            description = "Name of an environment variable holding a bearer token (the token itself never goes on the command line).")
+    String tokenEnv;
+
+    @Option(names = "--set", paramLabel = "K=V",
+            description = "Override an input: 3.seed=42 (node id), KSampler.seed=42 (unique class), \"Positive Prompt\".text=... (title). Repeatable; applies to every workflow (chains use their per-step \"set\").")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory for the outputs (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("comfyrun-out");
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParser.class,
+            description = "Give up on a prompt after this long overall, e.g. 90s, 10m, 2h (default: no limit).")
+    Duration timeout;
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "Workflows in flight at once (default: ${DEFAULT-VALUE}).")
+    int concurrency = 1;
+
+    @Option(names = "--fail-fast", description = "Stop the batch at the first workflow that does not succeed (cancels the others' prompts).")
+    boolean failFast;
+
+    @Option(names = "--poll-only", description = "Track by polling /queue and /history only (no WebSocket).")
+    boolean pollOnly;
+
+    @Option(names = "--client-id", paramLabel = "ID", description = "WebSocket clientId to use (default: generated).")
+    String clientId;
+
+    @Option(names = "--json", description = "Print NDJSON: one object per event, then one \"result\" object.")
+    boolean json;
+
+    @Option(names = "--fake", description = "Start the embedded fake ComfyUI server and run against it (no GPU needed).")
+    boolean fake;
+
+    @Option(names = "--fake-time-scale", paramLabel = "X", hidden = true,
+            description = "Virtual time speed-up of the embedded fake (tests).")
+    double fakeTimeScale = 1.0;
+
+    @Parameters(arity = "1..*", paramLabel = "WORKFLOW.json", description = "API-format workflow files (Save (API) in ComfyUI) or chain files.")
+    List<Path> files = new ArrayList<>();
+
+    /** Set by {@link ComfyRun}; streams and environment are injectable so tests run the CLI in-process. */
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    Map<String, String> env = System.getenv();
+    boolean installShutdownHook;
+    boolean liveConsole;
+
+    @Override
+    public Integer call() {
+        List<Input> inputs;
+        ServerAuth auth;
+        try {
+            inputs = readInputs();
+            auth = auth();
+            if (concurrency < 1) {
+                throw new UsageException("--concurrency must be at least 1, got " + concurrency);
+            }
+        } catch (InvalidWorkflowException | UsageException e) {
+            stderr.println("comfyrun: " + e.getMessage());
+            return ExitCode.USAGE.code();
+        }
+        FakeComfyUI fakeServer = null;
+        try {
+            String url;
+            if (fake) {
+                fakeServer = FakeComfyUI.builder().port(0).timeScale(fakeTimeScale).start();
+                url = fakeServer.baseUrl().toString();
+                if (!json) {
+                    stdout.println("[ComfyUI] started the embedded fake ComfyUI at " + url);
+                }
+            } else {
+                url = server != null ? server : env.getOrDefault("COMFYUI_URL", "http://127.0.0.1:8188");
+            }
+            ServerConfig config;
+            try {
+                config = ServerConfig.of(url).withAuth(auth)
+                        .withMode(pollOnly ? TrackingMode.POLL_ONLY : TrackingMode.AUTO);
+                if (clientId != null) {
+                    config = config.withClientId(clientId);
+                }
+            } catch (IllegalArgumentException e) {
+                stderr.println("comfyrun: " + e.getMessage());
+                return ExitCode.USAGE.code();
+            }
+            return run(inputs, config);
+        } catch (Exception e) {
+            stderr.println("comfyrun: " + e);
+            return ExitCode.FAILED.code();
+        } finally {
+            if (fakeServer != null) {
+                fakeServer.close();
+            }
+        }
+    }
+
+    /** A workflow or chain file, parsed and checked before anything is sent. */
+    private record Input(String name, Workflow workflow, ChainFile chain) {
+    }
+
+    private List<Input> readInputs() {
+        WorkflowOverrides sets = WorkflowOverrides.parse(overrides);
+        List<Input> inputs = new ArrayList<>();
+        Map<String, Integer> names = new LinkedHashMap<>();
+        for (Path file : files) {
+            String base = ChainFile.stripJson(file.getFileName().toString());
+            int n = names.merge(base, 1, Integer::sum);
+            String name = n == 1 ? base : base + "#" + n;
+            JsonNode tree = null;
+            try {
+                if (Files.isRegularFile(file)) {
+                    tree = ChainFile.readTree(file);
+                }
+            } catch (IOException | RuntimeException e) {
+                // not JSON: Workflow.parse below reports it with line and column
+            }
+            if (ChainFile.isChain(tree)) {
+                ChainFile chain = ChainFile.read(file, tree);
+                inputs.add(new Input(chain.name(), null, chain));
+            } else {
+                inputs.add(new Input(name, Workflow.parse(file).with(sets), null));
+            }
+        }
+        return inputs;
+    }
+
+    private ServerAuth auth() {
+        if (tokenEnv == null) {
+            return ServerAuth.none();
+        }
+        String token = env.get(tokenEnv);
+        if (token == null || token.isBlank()) {
+            throw new UsageException("--token-env " + tokenEnv + ": the environment variable " + tokenEnv + " is not set or empty");
+        }
+        return ServerAuth.bearer(token.strip());
+    }
+
+    private int run(List<Input> inputs, ServerConfig config) throws InterruptedException {
+        ConsoleView console = new ConsoleView(stdout, liveConsole && !json);
+        JsonEvents events = json ? new JsonEvents(stdout) : null;
+        boolean single = inputs.size() == 1 && inputs.get(0).chain() == null;
+        Deadlines deadlines = timeout == null ? Deadlines.DEFAULTS : Deadlines.DEFAULTS.withTotal(timeout);
+        List<ProgressLog> logs = new ArrayList<>();
+        ExecutorService io = Executors.newFixedThreadPool(2, named("comfyrun-io"));
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named("comfyrun-ticker"));
+        try (ComfyClient client = ComfyClient.create()) {
+            OutputHandling outputs = OutputHandling.to(new LocalDirectorySink(out), io);
+            List<BatchJob> jobs = new ArrayList<>();
+            for (Input input : inputs) {
+                if (input.chain() == null) {
+                    jobs.add(new PromptJob(input.name(), client, config, input.workflow(), deadlines,
+                            listener(single ? "" : input.name(), console, events, logs), outputs, h -> { }));
+                } else {
+                    jobs.add(new Chain(input.name(), client, config, input.chain().steps(), deadlines,
+                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, h -> { }));
+                }
+            }
+            ticker.scheduleAtFixedRate(() -> {
+                synchronized (logs) {
+                    logs.forEach(ProgressLog::tick);
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            Batch.BatchRun run = Batch.builder().maxConcurrency(concurrency).maxPerServer(concurrency)
+                    .mode(failFast ? Batch.Mode.FAIL_FAST : Batch.Mode.KEEP_GOING).build().start(jobs);
+            AtomicReference<Thread> hook = new AtomicReference<>();
+            AtomicInteger cancelledBy = new AtomicInteger();
+            if (installShutdownHook) {
+                Thread t = new Thread(() -> onCtrlC(run, console, cancelledBy), "comfyrun-ctrl-c");
+                hook.set(t);
+                Runtime.getRuntime().addShutdownHook(t);
+            }
+            BatchResult result;
+            try {
+                result = run.result().get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("batch failed unexpectedly", e.getCause());
+            } catch (InterruptedException e) {
+                run.cancel();
+                throw e;
+            }
+            if (hook.get() != null && cancelledBy.get() == 0) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook.get());
+                } catch (IllegalStateException shuttingDown) {
+                    // Ctrl-C arrived just now: the hook owns the exit
+                }
+            }
+            console.clearBar();
+            int code = exitCode(result);
+            report(result, code, console, events, single);
+            return code;
+        } finally {
+            ticker.shutdownNow();
+            io.shutdownNow();
+        }
+    }
+
+    private ProgressListener listener(String name, ConsoleView console, JsonEvents events, List<ProgressLog> logs) {
+        if (events != null) {
+            return events.listener(name.isEmpty() ? "workflow" : name);
+        }
+        ProgressLog log = ProgressLog.builder(console::line)
+                .prefix(name.isEmpty() ? ProgressLog.PREFIX : "[ComfyUI " + name + "] ").build();
+        synchronized (logs) {
+            logs.add(log);
+        }
+        ProgressListener bar = console.barListener(name.isEmpty() ? "" : name);
+        return event -> {
+            log.onEvent(event);
+            bar.onEvent(event);
+        };
+    }
+
+    /** Ctrl-C: cancel only our prompts on the server, wait briefly for the server to confirm, exit 6. */
+    private void onCtrlC(Batch.BatchRun run, ConsoleView console, AtomicInteger cancelledBy) {
+        if (run.result().isDone()) {
+            return;
+        }
+        cancelledBy.incrementAndGet();
+        console.line("[ComfyUI] interrupted: cancelling our prompt(s) on the server...");
+        try {
+            run.cancel().get(10, TimeUnit.SECONDS);
+            run.result().get(10, TimeUnit.SECONDS);
+            console.line("[ComfyUI] cancelled");
+        } catch (TimeoutException | ExecutionException e) {
+            console.line("[ComfyUI] could not confirm the cancel within 10 s: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stdout.flush();
+        Runtime.getRuntime().halt(ExitCode.INTERRUPTED.code());
+    }
+
+    static int exitCode(BatchResult result) {
+        for (JobResult job : result.jobs()) {
+            if (!job.skipped() && !job.succeeded()) {
+                return ExitCode.of(job.outcome()) == ExitCode.SUCCESS ? ExitCode.FAILED.code() : ExitCode.of(job.outcome()).code();
+            }
+        }
+        return result.skipped() > 0 ? ExitCode.FAILED.code() : ExitCode.SUCCESS.code();
+    }
+
+    private void report(BatchResult result, int code, ConsoleView console, JsonEvents events, boolean single) {
+        if (events != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("event", "result");
+            m.put("exitCode", code);
+            m.put("success", code == 0);
+            List<Object> jobs = new ArrayList<>();
+            for (JobResult job : result.jobs()) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("name", job.name());
+                j.put("status", job.outcome() == null ? "skipped" : job.outcome().label());
+                j.put("message", job.message());
+                j.put("prompts", job.prompts().stream().map(p -> ResultMaps.toPlainMap(p, LogFormat.server(p.server()))).toList());
+                j.put("files", job.files().stream().map(RunCommand::fileMap).toList());
+                jobs.add(j);
+            }
+            m.put("jobs", jobs);
+            events.write(m);
+            return;
+        }
+        for (JobResult job : result.jobs()) {
+            String prefix = single ? ProgressLog.PREFIX : "[ComfyUI " + job.name() + "] ";
+            for (DownloadedFile f : job.files()) {
+                console.line(prefix + (f.ok() ? "saved " + f.location() + " (" + f.bytes() + " bytes)" : "NOT saved: " + f.error()));
+            }
+            if (job.skipped()) {
+                console.line(prefix + job.message());
+            } else if (!job.succeeded() && !job.message().isEmpty() && job.prompts().isEmpty()) {
+                console.line(prefix + job.message());
+            }
+        }
+        if (result.jobs().size() > 1) {
+            long ok = result.jobs().stream().filter(JobResult::succeeded).count();
+            console.line("[ComfyUI] batch: " + ok + " of " + result.jobs().size() + " succeeded"
+                    + (result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "") + "; exit code " + code);
+        }
+    }
+
+    private static Map<String, Object> fileMap(DownloadedFile f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nodeId", f.output().nodeId());
+        m.put("path", f.location());
+        m.put("bytes", f.bytes());
+        m.put("error", f.error());
+        return m;
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** A command-line mistake: exit code 2 with this message. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,714 @@
+package io.comfyrun.client.tracker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.comfyrun.client.Deadlines;
+import io.comfyrun.client.NodeRun;
+import io.comfyrun.client.Outcome;
+import io.comfyrun.client.OutputRef;
+import io.comfyrun.client.PromptError;
+import io.comfyrun.client.PromptHandle;
+import io.comfyrun.client.PromptResult;
+import io.comfyrun.client.PromptSnapshot;
+import io.comfyrun.client.TrackingMethod;
+import io.comfyrun.client.http.Json;
+import io.comfyrun.client.progress.NodeProgress;
+import io.comfyrun.client.progress.NodeRef;
+import io.comfyrun.client.progress.NodeState;
+import io.comfyrun.client.progress.ProgressListener;
+import io.comfyrun.client.progress.PromptEvent;
+import io.comfyrun.client.progress.PromptPhase;
+import io.comfyrun.client.progress.PromptProgress;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * The state of one prompt: a pure state machine fed by WebSocket messages and HTTP reconcile results, emitting
+ * {@link PromptEvent}s. It does no I/O; its {@link io.comfyrun.client.ServerConnection} does. All mutators are
+ * synchronized; they are short and never block.
+ */
+public final class PromptTracker implements PromptHandle {
+
+    /** What the connection must do after feeding a message. */
+    public enum Next { NOTHING, FINISHED, NEEDS_HISTORY }
+
+    private final URI server;
+    private final WorkflowNodes workflow;
+    private final Deadlines deadlines;
+    private final Instant createdAt;
+    private final EventSink sink;
+    private final CompletableFuture<PromptResult> result = new CompletableFuture<>();
+    private final Function<PromptTracker, CompletableFuture<Void>> canceller;
+    private final Map<String, Slot> slots;
+
+    // Guarded by this.
+    private String promptId;
+    private String clientId;
+    private PromptPhase phase = PromptPhase.SUBMITTING;
+    private boolean accepted;
+    private boolean announced;
+    private boolean startedAnnounced;
+    private Instant submittedAt;
+    private Instant startedAt;
+    private long startedNanos;
+    private Instant lastSignal;
+    private long lastEmitNanos = System.nanoTime();
+    private int queuePosition;
+    private int queueTotal;
+    private Slot current;
+    private final List<OutputRef> outputs = new ArrayList<>(2);
+    private TrackingMethod method;
+    private TrackingMethod trackingNow;
+    private boolean cancelRequested;
+    private boolean orphaned;
+    private int historyMisses;
+    private int runningUnseen;
+    private PromptResult finalResult;
+    private Set<String> logged;
+    private Set<String> downloaded;
+
+    private static final class Slot {
+        final NodeRef ref;
+        final double weight;
+        NodeState state = NodeState.PENDING;
+        int value;
+        int max;
+        long startNanos;
+        long millis;
+
+        Slot(NodeRef ref, double weight) {
+            this.ref = ref;
+            this.weight = weight;
+        }
+    }
+
+    public PromptTracker(String promptId, String clientId, URI server, WorkflowNodes workflow, Deadlines deadlines,
+                         Instant createdAt, TrackingMethod method, ProgressListener listener, Executor listenerExecutor,
+                         Function<PromptTracker, CompletableFuture<Void>> canceller) {
+        this.promptId = promptId;
+        this.clientId = clientId;
+        this.server = server;
+        this.workflow = workflow;
+        this.deadlines = deadlines;
+        this.createdAt = createdAt;
+        this.lastSignal = createdAt;
+        this.method = method;
+        this.trackingNow = method;
+        this.sink = new EventSink(listener, listenerExecutor);
+        this.canceller = canceller;
+        this.slots = new LinkedHashMap<>(Math.max(4, workflow.size() * 2));
+        for (int i = 0; i < workflow.size(); i++) {
+            NodeRef r = workflow.refs().get(i);
+            slots.put(r.id(), new Slot(r, workflow.weight(i)));
+        }
+        this.logged = Set.of();
+        this.downloaded = Set.of();
+    }
+
+    /** Restores what a snapshot says (resume). */
+    public synchronized void restore(PromptSnapshot s) {
+        this.submittedAt = s.submittedAt();
+        this.startedAt = s.startedAt();
+        this.accepted = true; // possibly: reconcile decides, and never resubmits
+        this.announced = true;
+        this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
+        this.startedAnnounced = s.startedAt() != null;
+        this.startedNanos = System.nanoTime();
+        this.logged = s.logged();
+        this.downloaded = s.downloaded();
+        this.lastSignal = Instant.now();
+    }
+
+    // ---------------------------------------------------------------- PromptHandle
+
+    @Override
+    public synchronized String promptId() {
+        return promptId;
+    }
+
+    @Override
+    public CompletableFuture<PromptResult> result() {
+        return result;
+    }
+
+    @Override
+    public synchronized PromptProgress progress() {
+        List<NodeProgress> nodes = new ArrayList<>(slots.size());
+        for (Slot s : slots.values()) {
+            long ms = s.state == NodeState.RUNNING ? (System.nanoTime() - s.startNanos) / 1_000_000 : s.millis;
+            nodes.add(new NodeProgress(s.ref, s.state, s.value, s.max, ms));
+        }
+        double f = phase == PromptPhase.DONE && finalResult != null && finalResult.isSuccess() ? 1.0 : fraction();
+        return new PromptProgress(promptId, phase, queuePosition, queueTotal, nodes,
+                current == null ? null : current.ref, f, eta(f), outputs, method);
+    }
+
+    @Override
+    public CompletableFuture<Void> cancel() {
+        synchronized (this) {
+            if (phase == PromptPhase.DONE) {
+                return CompletableFuture.completedFuture(null);
+            }
+            cancelRequested = true;
+        }
+        return canceller.apply(this);
+    }
+
+    @Override
+    public synchronized PromptSnapshot snapshot() {
+        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged,
+                downloaded);
+    }
+
+    // ---------------------------------------------------------------- queries for the connection
+
+    public synchronized boolean isDone() {
+        return phase == PromptPhase.DONE;
+    }
+
+    public synchronized boolean isAccepted() {
+        return accepted;
+    }
+
+    public synchronized PromptPhase phase() {
+        return phase;
+    }
+
+    public synchronized boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    public synchronized boolean isOrphaned() {
+        return orphaned;
+    }
+
+    public synchronized String clientId() {
+        return clientId;
+    }
+
+    public synchronized Instant lastSignal() {
+        return lastSignal;
+    }
+
+    public Deadlines deadlines() {
+        return deadlines;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public synchronized NodeRef node(String id) {
+        Slot s = slots.get(id);
+        return s == null ? null : s.ref;
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    /** The POST is about to be sent with this clientId (it may have been rotated since creation). */
+    public synchronized void postingWith(String newClientId, TrackingMethod trackedBy) {
+        this.clientId = newClientId;
+        if (!accepted) {
+            this.method = trackedBy;
+            this.trackingNow = trackedBy;
+        }
+    }
+
+    /** The server chose another id (servers older than 0.3.45). */
+    public synchronized void renamed(String serverId) {
+        this.promptId = serverId;
+    }
+
+    /** The server accepted the POST (or a check found it queued/done after an ambiguous failure). */
+    public synchronized void accepted(Instant at) {
+        if (phase == PromptPhase.DONE) {
+            return;
+        }
+        accepted = true;
+        if (submittedAt == null) {
+            submittedAt = at;
+        }
+        signal();
+        announce();
+        if (phase == PromptPhase.SUBMITTING) {
+            phase = PromptPhase.QUEUED;
+        }
+    }
+
+    // ---------------------------------------------------------------- WebSocket input
+
+    /** Feeds one message whose prompt_id is ours. */
+    public synchronized Next onMessage(ServerMessage m) {
+        if (phase == PromptPhase.DONE) {
+            return Next.NOTHING;
+        }
+        signal();
+        announce();
+        if (m instanceof ServerMessage.ExecutionStart) {
+            toRunning();
+        } else if (m instanceof ServerMessage.ExecutionCached c) {
+            toRunning();
+            List<NodeRef> cached = new ArrayList<>(c.nodes().size());
+            for (String id : c.nodes()) {
+                Slot s = slot(id);
+                s.state = NodeState.CACHED;
+                cached.add(s.ref);
+            }
+            announceStarted(cached);
+        } else if (m instanceof ServerMessage.Executing e) {
+            if (e.node() == null) {
+                return Next.NEEDS_HISTORY; // end marker without a terminal event before it: ask history
+            }
+            toRunning();
+            announceStarted(List.of());
+            startNode(slot(e.node()));
+        } else if (m instanceof ServerMessage.Progress p) {
+            toRunning();
+            announceStarted(List.of());
+            Slot s = slot(p.node());
+            startNode(s);
+            s.value = p.value();
+            s.max = p.max();
+            double f = fraction();
+            emit(new PromptEvent.StepProgress(promptId, s.ref, p.value(), p.max(), f, eta(f)));
+        } else if (m instanceof ServerMessage.ProgressState ps) {
+            toRunning();
+            announceStarted(List.of());
+            ps.nodes().forEach((id, entry) -> {
+                Slot s = slot(id);
+                if (s.state == NodeState.CACHED && !"running".equals(entry.state())) {
+                    return;
+                }
+                if (entry.max() > 0 && entry.max() != 1.0) {
+                    s.value = (int) entry.value();
+                    s.max = (int) entry.max();
+                }
+                if ("running".equals(entry.state())) {
+                    startNode(s);
+                } else if ("finished".equals(entry.state())) {
+                    finishNode(s);
+                } else if ("error".equals(entry.state())) {
+                    s.state = NodeState.ERROR;
+                }
+            });
+        } else if (m instanceof ServerMessage.Executed ex) {
+            Slot s = slot(ex.node());
+            boolean fromCache = s.state == NodeState.CACHED;
+            List<OutputRef> produced = ResultParts.outputs(ex.node(), ex.output());
+            if (!produced.isEmpty()) {
+                addOutputs(produced);
+                emit(new PromptEvent.OutputProduced(promptId, s.ref, produced, fromCache));
+            }
+        } else if (m instanceof ServerMessage.ExecutionSuccess) {
+            finish(Outcome.SUCCESS, List.of());
+            return Next.FINISHED;
+        } else if (m instanceof ServerMessage.ExecutionError err) {
+            if (!err.terminal()) {
+                return Next.NOTHING; // ExecutionBlocked: execution goes on (protocol §4.10)
+            }
+            Slot s = err.nodeId() == null ? null : slot(err.nodeId());
+            if (s != null) {
+                s.state = NodeState.ERROR;
+            }
+            finish(Outcome.FAILED, List.of(ResultParts.executionError(err, s == null ? null : s.ref)));
+            return Next.FINISHED;
+        } else if (m instanceof ServerMessage.ExecutionInterrupted in) {
+            Slot s = in.nodeId() == null ? null : slot(in.nodeId());
+            if (s != null && s.state == NodeState.RUNNING) {
+                s.state = NodeState.ERROR;
+            }
+            String who = cancelRequested ? "cancelled by this client" : "interrupted on the server";
+            finish(Outcome.INTERRUPTED, List.of(new PromptError("interrupted", in.nodeId(), in.nodeType(),
+                    s == null ? in.nodeType() : s.ref.title(), null, "prompt " + who
+                    + (in.nodeId() == null ? "" : " while node " + in.nodeId() + " was running"), "")));
+            return Next.FINISHED;
+        }
+        return Next.NOTHING;
+    }
+
+    // ---------------------------------------------------------------- HTTP input (reconcile / polling)
+
+    /** {@code /queue} shows the prompt pending at this 1-based position. Returns true if that is news. */
+    public synchronized boolean seenQueued(int position, int total) {
+        if (phase == PromptPhase.DONE) {
+            return false;
+        }
+        signal();
+        historyMisses = 0;
+        runningUnseen = 0;
+        if (!accepted) {
+            accepted(Instant.now());
+        }
+        boolean changed = position != queuePosition || total != queueTotal;
+        queuePosition = position;
+        queueTotal = total;
+        if (changed && phase == PromptPhase.QUEUED) {
+            emit(new PromptEvent.Queued(promptId, position, total));
+        }
+        return changed;
+    }
+
+    /** {@code /queue} shows the prompt running. Returns how many checks in a row saw it running while we did not. */
+    public synchronized int seenRunning(int total) {
+        if (phase == PromptPhase.DONE) {
+            return 0;
+        }
+        signal();
+        historyMisses = 0;
+        if (!accepted) {
+            accepted(Instant.now());
+        }
+        queueTotal = total;
+        if (phase != PromptPhase.RUNNING) {
+            runningUnseen++;
+            toRunning();
+            announceStarted(List.of());
+            return runningUnseen;
+        }
+        return 0;
+    }
+
+    /** Neither queued nor in history; returns the number of such misses in a row. */
+    public synchronized int historyMiss() {
+        return ++historyMisses;
+    }
+
+    /** Finishes from a {@code /history/{id}} entry. */
+    public synchronized void finishFromHistory(JsonNode entry) {
+        if (phase == PromptPhase.DONE) {
+            return;
+        }
+        signal();
+        announce();
+        JsonNode status = entry.path("status");
+        JsonNode messages = status.path("messages");
+        JsonNode errorMsg = null;
+        boolean interrupted = false;
+        for (JsonNode m : messages) {
+            String type = m.path(0).asText();
+            JsonNode data = m.path(1);
+            if (type.equals("execution_cached")) {
+                List<NodeRef> cached = new ArrayList<>();
+                for (JsonNode id : data.path("nodes")) {
+                    Slot s = slot(id.asText());
+                    if (s.state == NodeState.PENDING) {
+                        s.state = NodeState.CACHED;
+                    }
+                    cached.add(s.ref);
+                }
+                toRunning();
+                announceStarted(cached);
+            } else if (type.equals("execution_error")) {
+                errorMsg = data;
+            } else if (type.equals("execution_interrupted")) {
+                interrupted = true;
+            }
+        }
+        toRunning();
+        announceStarted(List.of());
+        List<OutputRef> hist = ResultParts.historyOutputs(entry);
+        Map<String, List<OutputRef>> fresh = new LinkedHashMap<>();
+        for (OutputRef o : hist) {
+            if (!outputs.contains(o)) {
+                fresh.computeIfAbsent(o.nodeId(), k -> new ArrayList<>()).add(o);
+            }
+        }
+        fresh.forEach((nodeId, list) -> {
+            Slot s = slot(nodeId);
+            addOutputs(list);
+            emit(new PromptEvent.OutputProduced(promptId, s.ref, list, s.state == NodeState.CACHED));
+        });
+        String statusStr = status.path("status_str").asText(null);
+        if (errorMsg != null) {
+            ServerMessage.ExecutionError err = ResultParts.historyError(errorMsg);
+            Slot s = err.nodeId() == null ? null : slot(err.nodeId());
+            if (s != null) {
+                s.state = NodeState.ERROR;
+            }
+            finish(Outcome.FAILED, List.of(ResultParts.executionError(err, s == null ? null : s.ref)));
+        } else if (interrupted) {
+            finish(Outcome.INTERRUPTED, List.of(new PromptError("interrupted", null, null, null, null,
+                    cancelRequested ? "prompt cancelled by this client" : "prompt interrupted on the server", "")));
+        } else if ("error".equals(statusStr)) {
+            finish(Outcome.FAILED, List.of(new PromptError("execution_error", null, null, null, null,
+                    "the server recorded the prompt as failed without details", "")));
+        } else {
+            for (Slot s : slots.values()) {
+                if (s.state == NodeState.RUNNING || s.state == NodeState.PENDING && messages.size() > 0) {
+                    finishNode(s);
+                }
+            }
+            finish(Outcome.SUCCESS, List.of());
+        }
+    }
+
+    // ---------------------------------------------------------------- connection-level events
+
+    /** A sign of life that changes nothing else (a preview frame about this prompt). */
+    public synchronized void touch() {
+        signal();
+    }
+
+    public synchronized void connectionLost(String reason) {
+        if (phase != PromptPhase.DONE) {
+            emit(new PromptEvent.ConnectionLost(promptId, server, reason));
+        }
+    }
+
+    public synchronized void connectionRestored(Duration downFor) {
+        if (phase != PromptPhase.DONE) {
+            emit(new PromptEvent.ConnectionRestored(promptId, server, downFor));
+        }
+    }
+
+    /** Tracking switched (WebSocket ⇄ polling) while this prompt was in flight. */
+    public synchronized void trackedBy(TrackingMethod now) {
+        if (phase == PromptPhase.DONE) {
+            return;
+        }
+        if (now == trackingNow) {
+            return;
+        }
+        trackingNow = now;
+        method = method.combine(now);
+        if (accepted) {
+            emit(new PromptEvent.TrackingChanged(promptId, now));
+        }
+    }
+
+    /** The socket this prompt's events go to is gone for good (clientId rotated): follow it by polling. */
+    public synchronized void orphan() {
+        if (!orphaned && phase != PromptPhase.DONE) {
+            orphaned = true;
+            trackedBy(TrackingMethod.POLLING);
+        }
+    }
+
+    /** Emits a heartbeat if nothing was emitted for {@code every}. */
+    public synchronized void heartbeat(Duration every) {
+        if ((phase == PromptPhase.QUEUED || phase == PromptPhase.RUNNING) && accepted
+                && System.nanoTime() - lastEmitNanos >= every.toNanos()) {
+            Instant from = submittedAt == null ? createdAt : submittedAt;
+            emit(new PromptEvent.Heartbeat(promptId, phase, Duration.between(from, Instant.now())));
+        }
+    }
+
+    /** Checks the queued, running, no-signal and total deadlines; finishes as TIMED_OUT if one passed. */
+    public synchronized boolean checkDeadlines(Instant now) {
+        if (phase == PromptPhase.DONE || !accepted) {
+            return false;
+        }
+        String which = null;
+        Duration budget = null;
+        if (phase == PromptPhase.QUEUED && passed(now, submittedAt, deadlines.queued())) {
+            which = "queued";
+            budget = deadlines.queued();
+        } else if (phase == PromptPhase.RUNNING && passed(now, startedAt, deadlines.running())) {
+            which = "running";
+            budget = deadlines.running();
+        } else if (passed(now, lastSignal, deadlines.noSignal())) {
+            which = "noSignal";
+            budget = deadlines.noSignal();
+        } else if (passed(now, createdAt, deadlines.total())) {
+            which = "total";
+            budget = deadlines.total();
+        }
+        if (which == null) {
+            return false;
+        }
+        String what = switch (which) {
+            case "queued" -> "waited in the server's queue longer than " + human(budget);
+            case "running" -> "ran longer than " + human(budget);
+            case "noSignal" -> "gave no sign of life (no event, no successful check of /queue) for " + human(budget);
+            default -> "took longer than " + human(budget) + " in total";
+        };
+        finish(Outcome.TIMED_OUT, List.of(new PromptError("timeout", current == null ? null : current.ref.id(),
+                current == null ? null : current.ref.classType(), current == null ? null : current.ref.title(), null,
+                "prompt " + what + " (deadline '" + which + "'); it was cancelled on the server", "")));
+        return true;
+    }
+
+    /** Finishes with an outcome decided outside (rejected, unreachable, lost, cancelled before posting...). */
+    public synchronized boolean fail(Outcome outcome, List<PromptError> errors) {
+        if (phase == PromptPhase.DONE) {
+            return false;
+        }
+        finish(outcome, errors);
+        return true;
+    }
+
+    public synchronized PromptResult finalResult() {
+        return finalResult;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void signal() {
+        lastSignal = Instant.now();
+    }
+
+    private void announce() {
+        if (!announced) {
+            announced = true;
+            accepted = true;
+            if (submittedAt == null) {
+                submittedAt = Instant.now();
+            }
+            emit(new PromptEvent.Submitted(promptId, server, method));
+        }
+    }
+
+    private void toRunning() {
+        if (phase == PromptPhase.SUBMITTING || phase == PromptPhase.QUEUED) {
+            phase = PromptPhase.RUNNING;
+            queuePosition = 0;
+            if (startedAt == null) {
+                startedAt = Instant.now();
+            }
+            startedNanos = System.nanoTime();
+        }
+    }
+
+    private void announceStarted(List<NodeRef> cached) {
+        if (!startedAnnounced) {
+            startedAnnounced = true;
+            emit(new PromptEvent.Started(promptId, cached));
+        }
+    }
+
+    private void startNode(Slot s) {
+        if (s.state == NodeState.RUNNING || s.state == NodeState.FINISHED || s.state == NodeState.ERROR) {
+            return;
+        }
+        if (current != null && current != s && current.state == NodeState.RUNNING) {
+            finishNode(current);
+        }
+        s.state = NodeState.RUNNING;
+        s.startNanos = System.nanoTime();
+        current = s;
+        emit(new PromptEvent.NodeStarted(promptId, s.ref));
+    }
+
+    private void finishNode(Slot s) {
+        if (s.state == NodeState.FINISHED || s.state == NodeState.CACHED || s.state == NodeState.ERROR) {
+            return;
+        }
+        boolean wasRunning = s.state == NodeState.RUNNING;
+        s.millis = wasRunning ? (System.nanoTime() - s.startNanos) / 1_000_000 : 0;
+        s.state = NodeState.FINISHED;
+        if (s.max > 0) {
+            s.value = s.max;
+        }
+        if (current == s) {
+            current = null;
+        }
+        emit(new PromptEvent.NodeFinished(promptId, s.ref, s.millis));
+    }
+
+    private Slot slot(String id) {
+        Slot s = slots.get(id);
+        if (s == null) {
+            // A node not in the submitted graph (expanded sub-graph, or resumed without the workflow).
+            s = new Slot(new NodeRef(id, null, null), 1);
+            slots.put(id, s);
+        }
+        return s;
+    }
+
+    private void addOutputs(List<OutputRef> more) {
+        for (OutputRef o : more) {
+            if (!outputs.contains(o)) {
+                outputs.add(o);
+            }
+        }
+    }
+
+    private double fraction() {
+        double total = 0;
+        double done = 0;
+        for (Slot s : slots.values()) {
+            if (s.state == NodeState.CACHED) {
+                continue;
+            }
+            total += s.weight;
+            switch (s.state) {
+                case FINISHED, ERROR -> done += s.weight;
+                case RUNNING -> done += s.max > 0 ? s.weight * Math.min(1.0, (double) s.value / s.max) : 0;
+                default -> { }
+            }
+        }
+        return total == 0 ? 0 : done / total;
+    }
+
+    private Duration eta(double f) {
+        if (phase != PromptPhase.RUNNING || f < 0.02 || f >= 1) {
+            return null;
+        }
+        long elapsed = System.nanoTime() - startedNanos;
+        return Duration.ofNanos((long) (elapsed * (1 - f) / f));
+    }
+
+    private void finish(Outcome outcome, List<PromptError> errors) {
+        if (outcome == Outcome.SUCCESS) {
+            if (current != null) {
+                finishNode(current);
+            }
+            for (Slot s : slots.values()) {
+                if (s.state == NodeState.RUNNING) {
+                    finishNode(s);
+                }
+            }
+        }
+        phase = PromptPhase.DONE;
+        Instant from = submittedAt == null ? createdAt : submittedAt;
+        List<NodeRun> runs = new ArrayList<>(slots.size());
+        for (Slot s : slots.values()) {
+            long ms = s.state == NodeState.RUNNING ? (System.nanoTime() - s.startNanos) / 1_000_000 : s.millis;
+            runs.add(new NodeRun(s.ref.id(), s.ref.classType(), s.ref.title(), s.state == NodeState.CACHED, ms));
+        }
+        PromptResult r = new PromptResult(outcome, promptId, server, method, Duration.between(from, Instant.now()),
+                runs, outputs, errors);
+        finalResult = r;
+        emit(new PromptEvent.Finished(promptId, r));
+        sink.then(() -> result.complete(r));
+    }
+
+    private void emit(PromptEvent e) {
+        lastEmitNanos = System.nanoTime();
+        sink.emit(e);
+    }
+
+    private static boolean passed(Instant now, Instant from, Duration budget) {
+        return budget != null && from != null && now.isAfter(from.plus(budget));
+    }
+
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s < 120) {
+            return s + " s";
+        }
+        if (s < 7200) {
+            return (s / 60) + " min";
+        }
+        return (s / 3600) + " h";
+    }
+
+    @Override
+    public String toString() {
+        return "PromptTracker[" + promptId + " on " + server + "]";
+    }
+
+    /** Text of a JSON field, for the connection's messages. */
+    static String text(JsonNode n, String f) {
+        return Json.text(n, f);
+    }
+}

@@ -1,0 +1,191 @@
+package io.comfyrun.fake.testcontainers;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
+
+/**
+ * fake-comfyui, the scriptable fake ComfyUI server, in a Docker container.
+ *
+ * <p>With no image given, the image is built locally from the standalone jar (see
+ * {@link FakeComfyUIImage}): it needs a Docker engine but no registry. Users who built an image from
+ * {@code fake-comfyui/Dockerfile}, or pulled one, pass its name instead.
+ *
+ * <pre>{@code
+ * try (FakeComfyUIContainer fake = new FakeComfyUIContainer().withTimeScale(50).withSeed(42)) {
+ *     fake.start();
+ *     String base = fake.getBaseUrl();                 // http://localhost:49153
+ *     String ws = fake.getWebSocketUrl("my-client");   // ws://localhost:49153/ws?clientId=my-client
+ *     // admin API for faults and the journal: fake.getAdminUrl() + "/..."
+ * }
+ * }</pre>
+ *
+ * <p>Options are turned into the jar's command line ({@code --time-scale}, {@code --seed},
+ * {@code --scenario}); scenario files are copied into the container, never bind-mounted, so no
+ * helper image is needed.
+ */
+public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer> {
+
+    /** The port the fake listens on inside the container (ComfyUI's default). */
+    public static final int COMFYUI_PORT = 8188;
+    /** Prefix of the fake's admin API (faults, timings, journal); cannot collide with a ComfyUI route. */
+    public static final String ADMIN_PREFIX = "/__fake";
+
+    private static final String SCENARIO_DIR = "/data/scenario/";
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+    private Double timeScale;
+    private Long seed;
+    private Transferable scenario;
+    private String scenarioFileName;
+    private final List<String> extraArgs = new ArrayList<>();
+
+    /**
+     * Builds (or reuses) the image from the standalone jar found by {@link FakeComfyUIImage#locateJar()}.
+     *
+     * @throws FakeComfyUIImageException when the jar cannot be found
+     */
+    public FakeComfyUIContainer() {
+        this(FakeComfyUIImage.locateJar());
+    }
+
+    /** Builds (or reuses) the image from this standalone jar when the container starts. */
+    public FakeComfyUIContainer(Path standaloneJar) {
+        super(FakeComfyUIImage.fromJar(Objects.requireNonNull(standaloneJar, "standaloneJar")));
+        init();
+    }
+
+    /** Uses an image that exists already, e.g. {@code fake-comfyui:0.1.0} built from {@code fake-comfyui/Dockerfile}. */
+    public FakeComfyUIContainer(String dockerImageName) {
+        this(DockerImageName.parse(dockerImageName));
+    }
+
+    /**
+     * Uses an image that exists already. Names other than {@code fake-comfyui[:tag]} must be declared
+     * compatible: {@code DockerImageName.parse("me/fake:1").asCompatibleSubstituteFor("fake-comfyui")}.
+     */
+    public FakeComfyUIContainer(DockerImageName dockerImageName) {
+        super(dockerImageName);
+        dockerImageName.assertCompatibleWith(FakeComfyUIImage.DEFAULT_IMAGE_NAME);
+        init();
+    }
+
+    private void init() {
+        addExposedPorts(COMFYUI_PORT);
+        // A scratch image has no shell, so the default port probe (which execs /bin/sh inside)
+        // would report "started" before the server listens: ask the server itself.
+        waitingFor(Wait.forHttp("/system_stats").forPort(COMFYUI_PORT).forStatusCode(200)
+                .withStartupTimeout(STARTUP_TIMEOUT));
+    }
+
+    /**
+     * Virtual time: every scripted duration is divided by this factor (100 makes a 2-hour training
+     * run take 72 s). Must be positive.
+     */
+    public FakeComfyUIContainer withTimeScale(double factor) {
+        if (!(factor > 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("time scale must be a positive finite number, got " + factor);
+        }
+        this.timeScale = factor;
+        return self();
+    }
+
+    /** Seed for every random choice the fake makes, so a run is reproducible. */
+    public FakeComfyUIContainer withSeed(long seed) {
+        this.seed = seed;
+        return self();
+    }
+
+    /** A scenario in the fake's JSON scenario format, given as text. */
+    public FakeComfyUIContainer withScenario(String scenarioJson) {
+        Objects.requireNonNull(scenarioJson, "scenarioJson");
+        if (scenarioJson.isBlank()) {
+            throw new IllegalArgumentException("scenario JSON is empty");
+        }
+        this.scenario = Transferable.of(scenarioJson);
+        this.scenarioFileName = "scenario.json";
+        return self();
+    }
+
+    /** A scenario file (JSON or YAML, as the fake's {@code --scenario} accepts), copied into the container. */
+    public FakeComfyUIContainer withScenario(Path scenarioFile) {
+        Objects.requireNonNull(scenarioFile, "scenarioFile");
+        if (!Files.isRegularFile(scenarioFile)) {
+            throw new IllegalArgumentException("scenario file " + scenarioFile.toAbsolutePath() + " does not exist");
+        }
+        String name = scenarioFile.getFileName().toString().toLowerCase(Locale.ROOT);
+        this.scenario = MountableFile.forHostPath(scenarioFile);
+        this.scenarioFileName = name.endsWith(".yaml") || name.endsWith(".yml") ? "scenario.yaml" : "scenario.json";
+        return self();
+    }
+
+    /** Further options of the standalone jar, passed verbatim after the ones this class sets (see {@code --help}). */
+    public FakeComfyUIContainer withFakeArgs(String... args) {
+        for (String arg : args) {
+            extraArgs.add(Objects.requireNonNull(arg, "fake argument"));
+        }
+        return self();
+    }
+
+    @Override
+    protected void configure() {
+        List<String> command = new ArrayList<>(List.of("--host", "0.0.0.0", "--port", String.valueOf(COMFYUI_PORT)));
+        if (timeScale != null) {
+            command.add("--time-scale");
+            command.add(formatNumber(timeScale));
+        }
+        if (seed != null) {
+            command.add("--seed");
+            command.add(String.valueOf(seed));
+        }
+        if (scenario != null) {
+            String inContainer = SCENARIO_DIR + scenarioFileName;
+            withCopyToContainer(scenario, inContainer);
+            command.add("--scenario");
+            command.add(inContainer);
+        }
+        command.addAll(extraArgs);
+        setCommand(command.toArray(String[]::new));
+    }
+
+    /** The port the fake is reachable on from this host. */
+    public int getPort() {
+        return getMappedPort(COMFYUI_PORT);
+    }
+
+    /** Base URL of the ComfyUI HTTP API, e.g. {@code http://localhost:49153} (no trailing slash). */
+    public String getBaseUrl() {
+        return "http://" + getHost() + ":" + getPort();
+    }
+
+    /** The ComfyUI WebSocket endpoint without a client id, e.g. {@code ws://localhost:49153/ws}. */
+    public String getWebSocketUrl() {
+        return "ws://" + getHost() + ":" + getPort() + "/ws";
+    }
+
+    /** The ComfyUI WebSocket endpoint for this client id, e.g. {@code ws://localhost:49153/ws?clientId=abc}. */
+    public String getWebSocketUrl(String clientId) {
+        return getWebSocketUrl() + "?clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8);
+    }
+
+    /** Base URL of the fake's admin API (faults, timings, journal), e.g. {@code http://localhost:49153/__fake}. */
+    public String getAdminUrl() {
+        return getBaseUrl() + ADMIN_PREFIX;
+    }
+
+    private static String formatNumber(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value) : String.valueOf(value);
+    }
+}

@@ -1,0 +1,84 @@
+package io.comfyrun.fake;
+
+import io.comfyrun.fake.scenario.Scenario;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar fake-comfyui.jar --port 8188}: the fake server as a standalone process. */
+@Command(name = "fake-comfyui", mixinStandardHelpOptions = true, version = "fake-comfyui 0.1.0 (ComfyUI 0.3.64 protocol)",
+        description = {
+            "A faithful, scriptable fake ComfyUI server (HTTP + WebSocket) for testing ComfyUI clients.",
+            "Prints one line 'fake-comfyui listening on http://HOST:PORT' when ready and serves until stopped.",
+            "Admin API (scenario, faults, journal, restart) under http://HOST:PORT/__fake/ ; see docs/fake-comfyui.md."},
+        sortOptions = false)
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = 8188;
+
+    @Option(names = "--scenario", paramLabel = "FILE",
+            description = "Scenario JSON file: time scale, seed, node timings, faults.")
+    Path scenario;
+
+    @Option(names = "--time-scale", paramLabel = "X",
+            description = "Virtual time runs X times faster than real time (default: 1, GPU-like speed).")
+    Double timeScale;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed for every random choice (default: 0).")
+    Long seed;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Folder for output/, input/ and temp/ (default: a temporary folder).")
+    Path dataDir;
+
+    @Option(names = "--preview-method", paramLabel = "METHOD",
+            description = "'none' disables binary preview frames; anything else enables them (default: latent2rgb).")
+    String previewMethod = "latent2rgb";
+
+    @Override
+    public Integer call() throws InterruptedException {
+        FakeComfyUI.Builder b = FakeComfyUI.builder().host(host).port(port)
+                .previews(!"none".equalsIgnoreCase(previewMethod));
+        if (scenario != null) {
+            b.scenario(Scenario.fromPath(scenario));
+        }
+        if (timeScale != null) {
+            b.timeScale(timeScale);
+        }
+        if (seed != null) {
+            b.seed(seed);
+        }
+        if (dataDir != null) {
+            b.dataDir(dataDir);
+        }
+        FakeComfyUI fake = b.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            fake.close();
+            stopped.countDown();
+        }, "fake-comfyui-shutdown"));
+        System.out.println("fake-comfyui listening on " + fake.baseUrl());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            cmd.getErr().println("fake-comfyui: " + ex.getMessage());
+            return 2;
+        });
+        int code = cl.execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Runs one ComfyUI prompt with @stable-canvas/comfyui-client exactly as its README shows for
+// Node.js (Client with WebSocket + fetch, connect(), enqueue()), recording every event the SDK delivers.
+// Usage: node stable-canvas-runner.mjs <server-url> <workflow.json> [timeout-ms]
+// Event timestamps ("t") are epoch milliseconds as a float: performance.timeOrigin + performance.now().
+import { RunRecord, parseArgs, isUnreachable, nowEpochMs } from "./lib/run-record.mjs";
+
+const startedAt = nowEpochMs();
+const { url, workflow, timeoutMs } = parseArgs(process.argv);
+const record = new RunRecord("@stable-canvas/comfyui-client", startedAt);
+record.deadline(timeoutMs);
+
+const { Client, WorkflowInterruptedError, PromptEnqueueError } = await import("@stable-canvas/comfyui-client");
+const { default: WebSocket } = await import("ws");
+
+const server = new URL(url);
+const countingFetch = record.countingFetch(globalThis.fetch);
+const client = new Client({
+  api_host: server.host,
+  ssl: server.protocol === "https:",
+  WebSocket,
+  fetch: countingFetch,
+});
+
+// Every event the client emits; "message" (raw frames) would duplicate the typed ones.
+const EVENT_TYPES = [
+  "status", "progress", "progress_state", "executing", "executed", "execution_start", "execution_cached",
+  "execution_success", "execution_error", "execution_interrupted", "b_preview", "b_preview_with_metadata",
+  "progress_text", "image_data", "unhandled", "connected", "reconnected", "reconnecting", "connection_error", "close",
+];
+for (const type of EVENT_TYPES) {
+  client.on(type, (detail) => record.event(type, detail && typeof detail === "object" ? detail : undefined));
+}
+
+// The README's own reachability check: an HTTP ping next to connect().
+try {
+  await client.getSystemStats();
+} catch (e) {
+  record.error(e);
+  client.close();
+  await record.finish(isUnreachable(e) ? "unreachable" : "failed");
+}
+await client.connect({ timeout_ms: Math.max(1000, Math.min(timeoutMs, 10000)) });
+
+try {
+  const out = await client.enqueue(workflow, {
+    // Keep the submitted prompt exactly as given (enqueue() would otherwise randomise seeds),
+    // so repeated runs are comparable and a resubmission really is identical.
+    disable_random_seed: true,
+    timeout_ms: Math.max(1001, timeoutMs),
+    progress: (p) => record.event("onProgress", p),
+    on_error: (err) => record.error(err),
+  });
+  record.result.prompt_id = out.prompt_id ?? null;
+  const files = out.images.map((image) =>
+    image.type === "url"
+      ? { url: image.data }
+      : { mime: image.mime, bytes: image.data?.byteLength ?? 0 });
+  // Download URL outputs the way a user of this client would, to prove /view serves the bytes.
+  for (const file of files) {
+    if (file.url) {
+      const res = await countingFetch(file.url, { signal: AbortSignal.timeout(10000) });
+      file.status = res.status;
+      file.bytes = (await res.arrayBuffer()).byteLength;
+    }
+  }
+  client.close();
+  await record.finish("success", { outputs: files });
+} catch (e) {
+  record.error(e);
+  client.close();
+  const outcome =
+    e instanceof WorkflowInterruptedError ? "interrupted" : e instanceof PromptEnqueueError ? "rejected" : "failed";
+  await record.finish(outcome);
+}

@@ -35,6 +35,11 @@ final class JsonShape {
             sb.append("int");
         } else if (node.isNumber()) {
             sb.append("float");
+        } else if (node.isArray() && homogeneousScalars(node)) {
+            // lists of ids, file names, traceback lines: their length is data
+            sb.append('[');
+            append(sb, node.get(0));
+            sb.append("*]");
         } else if (node.isArray()) {
             sb.append('[');
             for (int i = 0; i < node.size(); i++) {
@@ -54,6 +59,22 @@ final class JsonShape {
             }
             sb.append('}');
         }
+    }
+
+    private static boolean homogeneousScalars(JsonNode array) {
+        if (array.isEmpty()) {
+            return false;
+        }
+        String first = of(array.get(0));
+        if (array.get(0).isContainerNode()) {
+            return false;
+        }
+        for (JsonNode item : array) {
+            if (item.isContainerNode() || !of(item).equals(first)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isId(String key) {

@@ -25,26 +25,40 @@ if [ ! -d "$peers_dir/node_modules/@saintno/comfyui-sdk" ] || [ ! -d "$peers_dir
   (cd "$peers_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-server_log="$results/fake-comfyui.log"
-# shellcheck disable=SC2086 # FAKE_ARGS is a list of options on purpose
-java -jar "$jar" --port 0 ${FAKE_ARGS:-} >"$server_log" 2>&1 &
-server_pid=$!
-# Only the server this script started is ever stopped.
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+# One fresh server per client: the same prompt sent twice to one server is fully cached the second
+# time, which is a different scenario (and a known race in both SDKs, see docs/fake-comfyui.md).
+server_pid=""
+stop_server() {
+  # Only the server this script started is ever stopped.
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
 
-url=""
-for _ in $(seq 1 300); do
-  url="$(sed -n 's/^fake-comfyui listening on \(http[^ ]*\).*$/\1/p' "$server_log" | head -1)"
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "fake server exited before it was ready:" >&2; cat "$server_log" >&2; exit 1; }
-  sleep 0.1 # polling a child process's readiness line, bounded to 30 s
-done
-[ -n "$url" ] || { echo "fake server printed no 'listening on' line within 30 s:" >&2; cat "$server_log" >&2; exit 1; }
-echo "[peers] fake-comfyui at $url (log: $server_log)"
+start_server() { # $1: log file; sets $url
+  # shellcheck disable=SC2086 # FAKE_ARGS is a list of options on purpose
+  java -jar "$jar" --port 0 ${FAKE_ARGS:-} >"$1" 2>&1 &
+  server_pid=$!
+  url=""
+  for _ in $(seq 1 300); do
+    url="$(sed -n 's/^fake-comfyui listening on \(http[^ ]*\).*$/\1/p' "$1" | head -1)"
+    [ -n "$url" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || { echo "fake server exited before it was ready:" >&2; cat "$1" >&2; exit 1; }
+    sleep 0.1 # polling a child process's readiness line, bounded to 30 s
+  done
+  echo "fake server printed no 'listening on' line within 30 s:" >&2
+  cat "$1" >&2
+  exit 1
+}
 
 failed=0
 for runner in saintno stable-canvas; do
   out="$results/$runner.json"
+  start_server "$results/fake-comfyui-$runner.log"
+  echo "[peers] fake-comfyui at $url for $runner (log: $results/fake-comfyui-$runner.log)"
   node "$peers_dir/$runner-runner.mjs" "$url" "$workflow" "$timeout_ms" >"$out" 2>"$results/$runner.stderr" || true
   summary="$(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").pop());
@@ -59,6 +73,7 @@ for runner in saintno stable-canvas; do
     sed -n '1,40p' "$results/$runner.stderr" >&2
     failed=1
   fi
+  stop_server
 done
 echo "[peers] results in $results"
 exit "$failed"

@@ -22,6 +22,9 @@ import io.comfyrun.fake.transport.NettyServer;
 import io.comfyrun.fake.transport.ServerHandlers;
 import io.comfyrun.fake.ws.ClientSocket;
 import io.comfyrun.fake.ws.Sockets;
+import io.comfyrun.fake.wire.WireFaults;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.fake.scenario.Fault.HttpFault;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -68,6 +71,8 @@ public final class FakeComfyUI implements AutoCloseable {
     private final NodeCatalog catalog;
     private final ComfyApi api;
     private final NettyServer server;
+    private final WireFaults wire;
+    private final AdminRoutes admin = new AdminRoutes(this);
 
     private FakeComfyUI(Builder b) throws InterruptedException {
         this.host = b.host;
@@ -89,6 +94,10 @@ public final class FakeComfyUI implements AutoCloseable {
         this.sockets = new Sockets(journal, MAX_UPLOAD_SIZE);
         this.scenario = new ScenarioControl(time, faults, sockets::setSameClientIdBug, b.seed);
         faults.onFire((f, detail) -> journal.fault(null, f.kind(), detail + " " + PythonJson.write(f.toJson())));
+        this.wire = new WireFaults(faults, journal, time);
+        wire.attach(sockets, this::restartFromEngine);
+        sockets.setGate(wire);
+        faults.onInstall(wire::installed);
         this.catalog = NodeCatalog.core(files);
         NodeTypes types = cls -> catalog.find(cls).map(d -> new NodeType(d.classType(), d.outputNode(),
                 d.behaviour().name(), d.outputTypes()));
@@ -162,13 +171,29 @@ public final class FakeComfyUI implements AutoCloseable {
      */
     public void restart() {
         onEngine(() -> {
-            queue.wipe();
-            worker.reset();
-            sockets.removeAll();
-            journal.record(Kind.SERVER, null, null, null, 0, "restart", "queue, history and cache lost");
+            wipeState();
             return null;
         });
         server.dropAllConnections();
+    }
+
+    /** The restart as the engine itself triggers it (faults, admin API): no waiting on the engine. */
+    void restartFromEngine() {
+        wipeState();
+        Thread t = new Thread(server::dropAllConnections, "fake-comfyui-restart");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void wipeState() {
+        queue.wipe();
+        worker.reset();
+        sockets.removeAll();
+        journal.record(Kind.SERVER, null, null, null, 0, "restart", "queue, history and cache lost");
+    }
+
+    Sockets sockets() {
+        return sockets;
     }
 
     /** Runs {@code task} on the engine thread and waits for it (at most 10 s). */
@@ -228,6 +253,46 @@ public final class FakeComfyUI implements AutoCloseable {
         public void http(HttpExchange ex) {
             engineRun(() -> {
                 ApiRequest req = ex.request();
+                if (AdminRoutes.isAdmin(req.path())) {
+                    AdminRoutes.AdminReply a = admin.handle(req);
+                    ex.respond(a.reply());
+                    if (a.afterResponse() != null) {
+                        time.after(0, a.afterResponse());
+                    }
+                    return;
+                }
+                Fault.Restart restartFault = faults.fireMatching(Fault.Restart.class,
+                        f -> f.trigger().route() != null && f.trigger().matchesRoute(req.method(), req.route()),
+                        req.method() + " " + req.route());
+                if (restartFault != null) {
+                    restartFromEngine();
+                    return;
+                }
+                HttpFault fault = faults.httpFault(req.method(), req.route());
+                if (fault != null) {
+                    switch (fault.action()) {
+                        case RESET -> {
+                            ex.reset();
+                            return;
+                        }
+                        case EMPTY -> {
+                            ex.closeWithoutResponse();
+                            return;
+                        }
+                        case STATUS -> {
+                            int status = fault.status() == null ? 500 : fault.status();
+                            HttpReply r = status == 500 ? HttpReply.serverError()
+                                    : HttpReply.text(status, status + ": " + io.netty.handler.codec.http.HttpResponseStatus
+                                            .valueOf(status).reasonPhrase());
+                            journalResponse(req, r);
+                            ex.respond(r);
+                            return;
+                        }
+                        default -> {
+                            // DELAY and TRUNCATE: the request is processed, only the answer suffers
+                        }
+                    }
+                }
                 HttpReply reply;
                 try {
                     reply = api.handle(req);
@@ -235,17 +300,25 @@ public final class FakeComfyUI implements AutoCloseable {
                     LOG.log(System.Logger.Level.ERROR, "route failed: " + req.method() + " " + req.uri(), e);
                     reply = HttpReply.serverError();
                 }
-                journal.record(Kind.HTTP_RESPONSE, req.connection(), req.method(), req.uri(), reply.status(),
-                        reply.contentType(), reply.contentType() != null && reply.contentType().startsWith("application/json")
-                                ? new String(reply.body(), java.nio.charset.StandardCharsets.UTF_8)
-                                : reply.body().length + " bytes");
-                ex.respond(reply);
+                journalResponse(req, reply);
+                HttpReply finalReply = reply;
+                if (fault != null && fault.action() == Fault.HttpAction.TRUNCATE) {
+                    ex.respondTruncated(reply, fault.bytes() == null ? reply.body().length / 2 : fault.bytes());
+                } else if (fault != null && fault.action() == Fault.HttpAction.DELAY) {
+                    time.after(fault.delayMs() == null ? 1000 : fault.delayMs(), () -> ex.respond(finalReply));
+                } else {
+                    ex.respond(reply);
+                }
             });
         }
 
         @Override
         public Integer refuseUpgrade(ApiRequest request) {
-            return ComfyApi.originRejected(request) ? 403 : null;
+            if (ComfyApi.originRejected(request)) {
+                return 403;
+            }
+            String id = request.param("clientId");
+            return wire.refuseUpgrade(id == null ? "" : id);
         }
 
         @Override
@@ -268,6 +341,13 @@ public final class FakeComfyUI implements AutoCloseable {
         public void wsClosed(ClientSocket socket) {
             engineRun(() -> sockets.closed(socket));
         }
+    }
+
+    private void journalResponse(ApiRequest req, HttpReply reply) {
+        journal.record(Kind.HTTP_RESPONSE, req.connection(), req.method(), req.uri(), reply.status(),
+                reply.contentType(), reply.contentType() != null && reply.contentType().startsWith("application/json")
+                        ? new String(reply.body(), java.nio.charset.StandardCharsets.UTF_8)
+                        : reply.body().length + " bytes");
     }
 
     /** Options of a fake server; {@link #start()} binds it. */

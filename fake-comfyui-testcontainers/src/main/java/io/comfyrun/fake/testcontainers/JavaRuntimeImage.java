@@ -38,32 +38,52 @@ final class JavaRuntimeImage {
     /** Bump when the layout of the image changes, so old cached images are not reused. */
     private static final String LAYOUT_VERSION = "1";
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(3);
-    /** Always present: Netty reaches sun.misc.Unsafe reflectively, which jdeps cannot see. */
+    /**
+     * System property overriding the runtime's modules: a comma-separated module list, or {@code jdeps}
+     * to compute them from the jar (slow: 5-15 s per new jar, and it over-includes optional ones).
+     */
+    static final String MODULES_PROPERTY = "fake-comfyui.image.modules";
+    /**
+     * What the fake really loads: Netty (with jdk.unsupported for the Unsafe it reaches reflectively,
+     * java.management for its process id), Jackson (java.sql for its optional date types), picocli,
+     * System.Logger (java.logging). jdeps on the shaded jar also lists java.desktop and jdk.jfr, which
+     * only optional code paths of the libraries touch; leaving them out halves the image. The container
+     * tests run a full txt2img on this runtime, so a missing module shows there.
+     */
+    static final Set<String> DEFAULT_MODULES = Set.of("java.base", "java.logging", "java.management",
+            "java.naming", "java.sql", "jdk.unsupported");
+    /** Added to whatever jdeps finds: Netty reaches sun.misc.Unsafe reflectively, which jdeps cannot see. */
     private static final Set<String> REQUIRED_MODULES = Set.of("java.base", "jdk.unsupported");
-    /** Used when jdeps cannot analyse the jar: everything a Netty + Jackson + picocli server may touch. */
-    private static final Set<String> FALLBACK_MODULES = Set.of("java.base", "java.desktop", "java.logging",
-            "java.management", "java.naming", "java.sql", "java.xml", "jdk.unsupported");
     private static final Pattern LDD_PATH = Pattern.compile("(?:=>\\s*)?(/\\S+)\\s+\\(0x[0-9a-f]+\\)");
 
     private JavaRuntimeImage() {
     }
 
-    /** The modules the jar needs, by jdeps; a generous fixed set when jdeps cannot tell. */
+    /** The modules of the runtime for this jar: {@link #DEFAULT_MODULES} unless {@value #MODULES_PROPERTY} says otherwise. */
     static Set<String> modulesFor(Path jar) {
+        String wanted = System.getProperty(MODULES_PROPERTY, "").strip();
+        if (wanted.isEmpty()) {
+            return new TreeSet<>(DEFAULT_MODULES);
+        }
         Set<String> modules = new TreeSet<>(REQUIRED_MODULES);
-        try {
-            String out = HostCommand.run(List.of(jdkTool("jdeps").toString(), "--ignore-missing-deps",
-                    "--print-module-deps", "--multi-release", String.valueOf(Runtime.version().feature()),
-                    jar.toString()), TOOL_TIMEOUT);
-            String lastLine = out.strip().lines().reduce((a, b) -> b).orElse("");
-            for (String module : lastLine.split(",")) {
-                if (module.matches("[a-z][a-z0-9_.]*")) {
-                    modules.add(module);
+        if (!wanted.equals("jdeps")) {
+            for (String module : wanted.split(",")) {
+                if (!module.strip().matches("[a-z][a-z0-9_.]*")) {
+                    throw new FakeComfyUIImageException(MODULES_PROPERTY + " must be 'jdeps' or a comma-separated list "
+                            + "of Java module names, got '" + wanted + "'");
                 }
+                modules.add(module.strip());
             }
-        } catch (FakeComfyUIImageException e) {
-            LOG.log(Level.WARNING, "jdeps could not analyse " + jar + "; using a fixed module set", e);
-            modules.addAll(FALLBACK_MODULES);
+            return modules;
+        }
+        String out = HostCommand.run(List.of(jdkTool("jdeps").toString(), "--ignore-missing-deps",
+                "--print-module-deps", "--multi-release", String.valueOf(Runtime.version().feature()),
+                jar.toString()), TOOL_TIMEOUT);
+        String lastLine = out.strip().lines().reduce((a, b) -> b).orElse("");
+        for (String module : lastLine.split(",")) {
+            if (module.matches("[a-z][a-z0-9_.]*")) {
+                modules.add(module);
+            }
         }
         return modules;
     }

@@ -232,7 +232,9 @@ public sealed interface Fault {
                 return new Restart(t, times);
             }
             case "ws_refuse_upgrade" -> {
-                return new WsRefuseUpgrade(t, times, n.path("status").asInt(403),
+                // a time window means "every attempt during it" unless times says otherwise
+                int upgradeTimes = n.has("times") ? times : n.hasNonNull("for_ms") ? -1 : 1;
+                return new WsRefuseUpgrade(t, upgradeTimes, n.path("status").asInt(403),
                         n.hasNonNull("for_ms") ? n.get("for_ms").asDouble() : null);
             }
             default -> {

@@ -158,6 +158,21 @@ public final class FaultControl {
 
     // ------------------------------------------------------------------ queries (the engine asks)
 
+    /** For the wire layer: the first live fault of this type that matches and reaches its count. */
+    public <F extends Fault> F fireMatching(Class<F> type, Predicate<F> match, String detail) {
+        return fire(type, match, detail);
+    }
+
+    /** When this fault object was installed (nanoTime), for time windows. */
+    public synchronized long installedAt(Fault f) {
+        for (Installed i : installed) {
+            if (i.fault == f) {
+                return i.installedAtNanos;
+            }
+        }
+        return Long.MIN_VALUE / 2;
+    }
+
     /** The first live fault of this type whose predicate matches and whose count is reached. */
     synchronized <F extends Fault> F fire(Class<F> type, Predicate<F> match, String detail) {
         for (Installed i : installed) {

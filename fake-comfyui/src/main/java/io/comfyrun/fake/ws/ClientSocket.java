@@ -37,6 +37,11 @@ public final class ClientSocket {
         return supportsPreviewMetadata;
     }
 
+    /** From now on nothing is written to this socket (stall and half-close faults). */
+    public void markStalled() {
+        stalled = true;
+    }
+
     public long framesSent() {
         return framesSent;
     }

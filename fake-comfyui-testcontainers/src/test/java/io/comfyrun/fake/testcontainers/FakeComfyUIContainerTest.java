@@ -1,0 +1,142 @@
+package io.comfyrun.fake.testcontainers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The fake in a container, driven over the real wire from this JVM. One container is shared by the
+ * tests (the image is built once per jar and cached), so the class stays fast.
+ *
+ * <p>Needs a Docker engine; without one it fails (not skips) with a message saying so, because in CI
+ * here a missing engine is a broken setup, not a reason to go green.
+ */
+class FakeComfyUIContainerTest {
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    static FakeComfyUIContainer fake;
+
+    @BeforeAll
+    static void startFake() {
+        requireDocker();
+        long started = System.nanoTime();
+        fake = new FakeComfyUIContainer(FakeComfyUIImage.locateJar()).withTimeScale(50).withSeed(42);
+        fake.start();
+        // Evidence for the docs, not an assertion: includes the image build when the jar changed.
+        System.out.printf("fake-comfyui container %s ready at %s after %d ms%n", fake.getDockerImageName(),
+                fake.getBaseUrl(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @AfterAll
+    static void stopFake() {
+        if (fake != null) {
+            fake.close();
+        }
+    }
+
+    static void requireDocker() {
+        assertThat(DockerClientFactory.instance().isDockerAvailable())
+                .as("no Docker engine answers: the container tests need one (start dockerd, or run .ci/run which "
+                        + "installs and starts it); TESTCONTAINERS_RYUK_DISABLED=true and "
+                        + "TESTCONTAINERS_HOST_OVERRIDE=localhost must be set when no registry is reachable")
+                .isTrue();
+    }
+
+    @Test
+    void txt2imgRunsToTheEndOverHttpAndWebSocket() throws Exception {
+        String clientId = "container-test-" + UUID.randomUUID();
+        try (ComfyWire wire = new ComfyWire(fake.getBaseUrl()).connect(fake.getWebSocketUrl(clientId))) {
+            await().atMost(ComfyWire.TIMEOUT).until(() -> wire.types().contains("status"));
+
+            ObjectNode body = ComfyWire.JSON.createObjectNode();
+            body.set("prompt", txt2img());
+            body.put("client_id", clientId);
+            HttpResponse<String> posted = wire.post("/prompt", body.toString());
+            assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
+            String promptId = ComfyWire.JSON.readTree(posted.body()).path("prompt_id").asText();
+            assertThat(promptId).isNotBlank();
+
+            // The run is over when the bare executing (node null) for this prompt arrives.
+            await().atMost(ComfyWire.TIMEOUT).until(() -> wire.messages.stream().anyMatch(m ->
+                    m.path("type").asText().equals("executing")
+                            && m.path("data").path("node").isNull()
+                            && promptId.equals(m.path("data").path("prompt_id").asText())));
+
+            List<String> ours = wire.messages.stream()
+                    .filter(m -> promptId.equals(m.path("data").path("prompt_id").asText()))
+                    .map(m -> m.path("type").asText())
+                    .toList();
+            assertThat(ours.get(0)).isEqualTo("execution_start");
+            assertThat(ours).contains("execution_cached", "executing", "progress", "executed");
+            assertThat(ours.subList(ours.size() - 2, ours.size())).containsExactly("execution_success", "executing");
+
+            JsonNode history = wire.getJson("/history/" + promptId).path(promptId);
+            assertThat(history.path("status").path("status_str").asText()).isEqualTo("success");
+            JsonNode image = history.path("outputs").path("9").path("images").path(0);
+            assertThat(image.path("filename").asText()).endsWith(".png");
+
+            HttpResponse<byte[]> view = wire.getBytes("/view?filename="
+                    + URLEncoder.encode(image.path("filename").asText(), StandardCharsets.UTF_8)
+                    + "&subfolder=" + URLEncoder.encode(image.path("subfolder").asText(), StandardCharsets.UTF_8)
+                    + "&type=" + image.path("type").asText());
+            assertThat(view.statusCode()).isEqualTo(200);
+            assertThat(view.body()).startsWith(PNG_SIGNATURE);
+        }
+    }
+
+    @Test
+    void anImageGivenByNameIsUsedAsIs() throws Exception {
+        // The image the default constructor built, now named explicitly like a pulled or self-built one.
+        String builtImage = fake.getDockerImageName();
+        try (FakeComfyUIContainer byName = new FakeComfyUIContainer(DockerImageName.parse(builtImage))) {
+            byName.start();
+            try (ComfyWire wire = new ComfyWire(byName.getBaseUrl())) {
+                assertThat(wire.getJson("/system_stats").path("system").isObject()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anUnrelatedImageNameIsRefusedUnlessDeclaredCompatible() {
+        assertThatThrownBy(() -> new FakeComfyUIContainer("nginx:1.27"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("fake-comfyui");
+        // Declared as a substitute, it is accepted (not started here: nothing to pull it from).
+        new FakeComfyUIContainer(DockerImageName.parse("me/my-fake:1").asCompatibleSubstituteFor("fake-comfyui"))
+                .close();
+    }
+
+    @Test
+    void aMissingJarIsReportedWithWhatToDo() {
+        Path missing = Path.of("does-not-exist", "fake-comfyui.jar");
+        assertThatThrownBy(() -> FakeComfyUIImage.build(missing))
+                .isInstanceOf(FakeComfyUIImageException.class)
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining("mvn -B -pl fake-comfyui package");
+    }
+
+    static ObjectNode txt2img() throws IOException {
+        try (InputStream in = FakeComfyUIContainerTest.class.getResourceAsStream("/txt2img.json")) {
+            return (ObjectNode) ComfyWire.JSON.readTree(in);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.comfyrun.fake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.comfyrun.fake.api.ApiRequest;
+import io.comfyrun.fake.api.HttpReply;
+import io.comfyrun.fake.journal.JournalEntry;
+import io.comfyrun.fake.json.PythonJson;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.fake.scenario.FaultControl;
+import io.comfyrun.fake.scenario.Scenario;
+import io.comfyrun.fake.ws.ClientSocket;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The admin API under {@value #PREFIX}: the same scenario, fault and journal model as the Java API,
+ * for the standalone jar and the container. Runs on the engine thread.
+ */
+final class AdminRoutes {
+
+    static final String PREFIX = "/__fake/";
+
+    /** A reply plus work to do once it is on the wire (a restart must not cut its own answer). */
+    record AdminReply(HttpReply reply, Runnable afterResponse) {
+        static AdminReply of(HttpReply r) {
+            return new AdminReply(r, null);
+        }
+    }
+
+    private final FakeComfyUI fake;
+
+    AdminRoutes(FakeComfyUI fake) {
+        this.fake = fake;
+    }
+
+    static boolean isAdmin(String path) {
+        return path.startsWith(PREFIX) || path.equals("/__fake");
+    }
+
+    AdminReply handle(ApiRequest req) {
+        String r = req.path().substring(Math.min(req.path().length(), PREFIX.length() - 1));
+        String m = req.method();
+        try {
+            return switch (m + " " + r) {
+                case "GET /health" -> ok(obj("status", "ok"));
+                case "GET /journal" -> AdminReply.of(HttpReply.json(journal(req)));
+                case "DELETE /journal", "POST /journal/clear" -> {
+                    fake.journal().clear();
+                    yield AdminReply.of(HttpReply.empty(204));
+                }
+                case "GET /scenario" -> ok(fake.scenario().current().toJson());
+                case "POST /scenario" -> {
+                    fake.scenario().load(Scenario.fromJson(body(req)));
+                    yield ok(fake.scenario().current().toJson());
+                }
+                case "PUT /scenario" -> {
+                    Scenario s = Scenario.fromJson(body(req));
+                    fake.scenario().reset().load(s);
+                    yield ok(fake.scenario().current().toJson());
+                }
+                case "POST /scenario/reset", "POST /reset" -> {
+                    fake.scenario().reset();
+                    fake.journal().clear();
+                    yield ok(fake.scenario().current().toJson());
+                }
+                case "GET /faults" -> ok(faults());
+                case "POST /faults" -> {
+                    JsonNode b = body(req);
+                    ArrayNode ids = PythonJson.array();
+                    List<JsonNode> list = new ArrayList<>();
+                    if (b.isArray()) {
+                        b.forEach(list::add);
+                    } else {
+                        list.add(b);
+                    }
+                    for (JsonNode f : list) {
+                        ObjectNode wrapper = PythonJson.object();
+                        wrapper.putArray("faults").add(f);
+                        for (Fault parsed : Scenario.fromJson(wrapper).faults()) {
+                            ids.add(fake.faults().add(parsed).id());
+                        }
+                    }
+                    ObjectNode o = PythonJson.object();
+                    o.set("ids", ids);
+                    yield ok(o);
+                }
+                case "DELETE /faults" -> {
+                    fake.faults().clear();
+                    yield AdminReply.of(HttpReply.empty(204));
+                }
+                case "POST /time-scale" -> {
+                    fake.scenario().timeScale(body(req).path("time_scale").asDouble());
+                    yield ok(obj("time_scale", fake.scenario().timeScale()));
+                }
+                case "GET /time-scale" -> ok(obj("time_scale", fake.scenario().timeScale()));
+                case "POST /restart" -> new AdminReply(HttpReply.empty(204), fake::restartFromEngine);
+                case "GET /sockets" -> {
+                    ArrayNode a = PythonJson.array();
+                    for (ClientSocket s : fake.sockets().all()) {
+                        ObjectNode o = a.addObject();
+                        o.put("sid", s.sid());
+                        o.put("remote", String.valueOf(s.channel().remoteAddress()));
+                        o.put("supports_preview_metadata", s.supportsPreviewMetadata());
+                        o.put("frames_sent", s.framesSent());
+                    }
+                    yield ok(a);
+                }
+                case "POST /models" -> {
+                    JsonNode b = body(req);
+                    List<String> names = new ArrayList<>();
+                    b.path("names").forEach(n -> names.add(n.asText()));
+                    fake.models(b.path("folder").asText(), names);
+                    yield AdminReply.of(HttpReply.empty(204));
+                }
+                default -> {
+                    if ("DELETE".equals(m) && r.startsWith("/faults/")) {
+                        boolean removed = fake.faults().remove(Long.parseLong(r.substring("/faults/".length())));
+                        yield AdminReply.of(HttpReply.empty(removed ? 204 : 404));
+                    }
+                    yield AdminReply.of(HttpReply.json(404, obj("error", "unknown admin route " + m + " " + req.path()
+                            + "; see docs/fake-comfyui.md")));
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            return AdminReply.of(HttpReply.json(400, obj("error", e.getMessage())));
+        }
+    }
+
+    private ObjectNode journal(ApiRequest req) {
+        long since = req.param("since") == null ? -1 : Long.parseLong(req.param("since"));
+        String kind = req.param("kind");
+        int limit = req.param("limit") == null ? Integer.MAX_VALUE : Integer.parseInt(req.param("limit"));
+        ObjectNode o = PythonJson.object();
+        ArrayNode a = o.putArray("entries");
+        int n = 0;
+        for (JournalEntry e : fake.journal().entries(e -> e.seq() > since
+                && (kind == null || e.kind().name().equalsIgnoreCase(kind.toUpperCase(Locale.ROOT))))) {
+            if (n++ >= limit) {
+                break;
+            }
+            a.add(e.toJson());
+        }
+        o.put("dropped", fake.journal().dropped());
+        return o;
+    }
+
+    private ArrayNode faults() {
+        ArrayNode a = PythonJson.array();
+        for (FaultControl.Installed i : fake.faults().list()) {
+            ObjectNode o = a.addObject();
+            o.put("id", i.id());
+            o.put("fired", i.fired());
+            o.set("fault", i.fault().toJson());
+        }
+        return a;
+    }
+
+    private static JsonNode body(ApiRequest req) {
+        try {
+            JsonNode n = PythonJson.parse(req.body());
+            if (n == null || n.isMissingNode()) {
+                throw new IllegalArgumentException("request body must be JSON");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("request body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static AdminReply ok(JsonNode n) {
+        return AdminReply.of(HttpReply.json(n));
+    }
+
+    private static ObjectNode obj(String k, Object v) {
+        ObjectNode o = PythonJson.object();
+        o.set(k, PythonJson.MAPPER.valueToTree(v));
+        return o;
+    }
+}

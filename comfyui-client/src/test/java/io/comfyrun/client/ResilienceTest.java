@@ -123,9 +123,17 @@ class ResilienceTest {
         fixture(20);
         f.fake.scenario().stepsPerSecond("KSampler", 0.1); // 10 s real: stays running while we cancel the second
         PromptHandle first = f.client.submit(f.server(), PromptRequest.of(txt2img(26, 20)), null);
+        // Submissions are asynchronous: let the first one be accepted so it is the one running.
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.progress().phase() == PromptPhase.RUNNING);
         EngineFixture.Recorder rec = new EngineFixture.Recorder();
         PromptHandle second = f.client.submit(f.server(), PromptRequest.of(txt2img(27, 20)), rec);
-        await().atMost(Duration.ofSeconds(20)).until(() -> !rec.of(PromptEvent.Queued.class).isEmpty());
+        try {
+            await().atMost(Duration.ofSeconds(8)).until(() -> !rec.of(PromptEvent.Queued.class).isEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.err.println("DIAG " + second.progress().phase() + " " + first.progress().phase() + " events " + rec.kinds()
+                    + " queueGets " + f.requests("GET", "/queue") + " conn " + f.client.servers().connections());
+            throw e;
+        }
         assertThat(rec.of(PromptEvent.Queued.class).get(0).position()).isEqualTo(1);
         second.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
 

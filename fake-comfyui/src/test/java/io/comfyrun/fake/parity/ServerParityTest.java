@@ -74,7 +74,7 @@ class ServerParityTest {
                   {"class_type": "VAEDecode", "duration_ms": 5},
                   {"class_type": "SaveImage", "duration_ms": 5}]}
                 """));
-        replay = new TraceReplay(fake.baseUrl(), Duration.ofSeconds(5));
+        replay = new TraceReplay(fake.baseUrl(), Duration.ofSeconds(20));
         for (TraceFile trace : replayUnits()) {
             traces.put(trace.name(), trace);
             replay.replay(trace, this::scriptFor);
@@ -87,7 +87,7 @@ class ServerParityTest {
         // 30), the fake samples slowly enough for a few HTTP round trips to fit in one step.
         boolean actsWhileSampling = trace.equals("30_interrupt_run") || trace.equals("40_queue_run")
                 || trace.equals("41_front_number");
-        fake.scenario().stepsPerSecond("KSampler", actsWhileSampling ? 4 : 25);
+        fake.scenario().stepsPerSecond("KSampler", actsWhileSampling ? 3 : 25);
         if (trace.equals("70_dup_clientid")) {
             // ComfyUI 0.3.64 has the same-clientId bug of protocol reference section 2.6; the fake reproduces
             // it only when asked to.

@@ -126,7 +126,8 @@ public class ComfyRunExecution extends StepExecution {
             PromptHandle h = ComfyRuntime.client().submit(config, request, listener());
             attach(h);
         } catch (Throwable t) {
-            finishFailure(asStepFailure(t));
+            // a stop() during preparation makes persistBeforeSubmit refuse the POST: end with the stop's cause
+            finishFailure(stopCause != null ? stopCause : asStepFailure(t));
         }
     }
 
@@ -333,7 +334,7 @@ public class ComfyRunExecution extends StepExecution {
                 ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
                 attach(ComfyRuntime.client().resume(s, config, listener()));
             } catch (Throwable t) {
-                finishFailure(asStepFailure(t));
+                finishFailure(stopCause != null ? stopCause : asStepFailure(t));
             }
         });
     }

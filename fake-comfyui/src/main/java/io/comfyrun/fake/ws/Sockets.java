@@ -160,12 +160,22 @@ public final class Sockets implements Outbox {
     }
 
     private void sendTo(List<ClientSocket> targets, String type, byte[] payload) {
+        if (targets.isEmpty()) {
+            return;
+        }
+        // decoded once per broadcast for the journal, like the frame bytes are encoded once
+        String text = journal.recordsFrames() ? new String(payload, StandardCharsets.UTF_8) : null;
         for (ClientSocket s : targets) {
-            write(s, type, payload, false, p -> new TextWebSocketFrame(Unpooled.wrappedBuffer(p)));
+            write(s, type, payload, false, text, p -> new TextWebSocketFrame(Unpooled.wrappedBuffer(p)));
         }
     }
 
     private void write(ClientSocket s, String type, byte[] payload, boolean binary,
+                       Function<byte[], WebSocketFrame> frame) {
+        write(s, type, payload, binary, null, frame);
+    }
+
+    private void write(ClientSocket s, String type, byte[] payload, boolean binary, String text,
                        Function<byte[], WebSocketFrame> frame) {
         if (s.stalled || !s.channel().isActive()) {
             return;
@@ -176,7 +186,8 @@ public final class Sockets implements Outbox {
         s.framesSent++;
         if (journal.recordsFrames()) {
             journal.record(Kind.WS_OUT, s.sid(), null, null, 0, type,
-                    binary ? "binary " + payload.length + " bytes" : new String(payload, StandardCharsets.UTF_8));
+                    binary ? "binary " + payload.length + " bytes"
+                            : text != null ? text : new String(payload, StandardCharsets.UTF_8));
         }
         s.channel().writeAndFlush(frame.apply(payload));
     }

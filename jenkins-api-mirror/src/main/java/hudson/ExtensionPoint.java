@@ -1,0 +1,5 @@
+package hudson;
+
+/** Mirror of jenkins-core {@code hudson.ExtensionPoint}. */
+public interface ExtensionPoint {
+}

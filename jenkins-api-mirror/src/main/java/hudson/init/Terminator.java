@@ -1,0 +1,19 @@
+package hudson.init;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/** Mirror of jenkins-core {@code hudson.init.Terminator}: a method run when Jenkins shuts down. */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface Terminator {
+    String[] requires() default {};
+
+    String[] attains() default {};
+
+    String displayName() default "";
+}

@@ -1,0 +1,6 @@
+package hudson.model;
+
+/** Mirror of jenkins-core {@code hudson.model.ModelObject}. */
+public interface ModelObject {
+    String getDisplayName();
+}

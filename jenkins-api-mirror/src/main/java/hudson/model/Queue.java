@@ -1,0 +1,11 @@
+package hudson.model;
+
+/** Mirror of jenkins-core {@code hudson.model.Queue}: only the nested {@code Task} type is used. */
+public class Queue {
+    private Queue() {
+    }
+
+    /** Real: {@code public interface Task extends ModelObject, SubTask}. */
+    public interface Task extends ModelObject {
+    }
+}

@@ -1,0 +1,125 @@
+package io.jenkins.plugins.comfyrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.domains.Domain;
+import hudson.model.Result;
+import hudson.util.Secret;
+import io.comfyrun.fake.FakeComfyUI;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.fake.scenario.Trigger;
+import java.time.Duration;
+import java.util.List;
+import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jvnet.hudson.test.BuildWatcherExtension;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/**
+ * comfyRun in a real Jenkins against the real fake ComfyUI server (real build only: plugin/real-build/pom.xml).
+ */
+@WithJenkins
+class ComfyRunStepJenkinsTest {
+    @RegisterExtension
+    static final BuildWatcherExtension BUILD_WATCHER = new BuildWatcherExtension();
+
+    private static final String TOKEN = "tok-7f3a9c1e-never-print-me";
+
+    private FakeComfyUI fake;
+
+    @BeforeEach
+    void startFake() {
+        fake = FakeServers.start();
+    }
+
+    @AfterEach
+    void stopFake() {
+        fake.close();
+    }
+
+    private void configureServer(JenkinsRule j, String credentialsId) {
+        ComfyServer s = new ComfyServer("fake", fake.baseUrl().toString());
+        s.setCredentialsId(credentialsId);
+        ComfyGlobalConfiguration.get().setServers(List.of(s));
+    }
+
+    private WorkflowJob job(JenkinsRule j, String script) throws Exception {
+        WorkflowJob p = j.createProject(WorkflowJob.class, "p");
+        p.setDefinition(new CpsFlowDefinition(script, true));
+        return p;
+    }
+
+    @Test
+    void successLogsPerNodeLinesAndReturnsPlainMap(JenkinsRule j) throws Exception {
+        configureServer(j, null);
+        WorkflowJob p = job(j, "node {\n"
+                + "  def r = comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral() + ", set: ['KSampler.seed': 7])\n"
+                + "  echo \"status=${r.status} outputs=${r.outputs.size()} path=${r.outputs[0].path} nodes=${r.nodes.size()}\"\n"
+                + "}");
+        WorkflowRun b = j.buildAndAssertSuccess(p);
+        j.assertLogContains("[ComfyUI] prompt", b);
+        j.assertLogContains("submitted to", b);
+        j.assertLogContains("node 3 KSampler", b);
+        j.assertLogContains("node 9 SaveImage", b);
+        j.assertLogContains("status=success outputs=1 path=comfyui-out/", b);
+        ComfyRunAction a = b.getAction(ComfyRunAction.class);
+        assertThat(a.getStatus()).isEqualTo("SUCCESS");
+        assertThat(a.getNodes()).isNotEmpty();
+        assertThat(j.jenkins.getWorkspaceFor(p).child("comfyui-out").list()).hasSize(1);
+        assertThat(FakeServers.posts(fake, "/prompt")).hasSize(1);
+    }
+
+    @Test
+    void failingWorkflowFailsWithOneLine(JenkinsRule j) throws Exception {
+        configureServer(j, null);
+        fake.faults().add(new Fault.ExecutionError(Trigger.atNode("8"), 1, "OutOfMemoryError", "CUDA out of memory"));
+        WorkflowJob p = job(j, "comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral() + ")");
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, p);
+        j.assertLogContains("ERROR: ComfyUI prompt", b);
+        j.assertLogContains("failed: node 8 VAEDecode", b);
+        j.assertLogContains("CUDA out of memory", b);
+        j.assertLogNotContains("\tat io.jenkins.plugins.comfyrun", b); // one line, no stack trace
+    }
+
+    @Test
+    void abortCancelsExactlyOurPrompt(JenkinsRule j) throws Exception {
+        configureServer(j, null);
+        fake.scenario().steps("KSampler", 100_000).stepsPerSecond("KSampler", 5);
+        WorkflowJob p = job(j, "comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral() + ")");
+        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+        j.waitForMessage("node 3 KSampler", b);
+        String promptId = b.getAction(ComfyRunAction.class).getPromptId();
+        b.doStop();
+        j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(b));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !FakeServers.posts(fake, "/interrupt").isEmpty());
+        assertThat(FakeServers.posts(fake, "/interrupt")).singleElement()
+                .satisfies(e -> assertThat(e.text()).contains(promptId));
+        assertThat(FakeServers.posts(fake, "/prompt")).hasSize(1);
+    }
+
+    @Test
+    void credentialsNeverAppearInTheLogOrTheResult(JenkinsRule j) throws Exception {
+        CredentialsProvider.lookupStores(j.jenkins).iterator().next().addCredentials(Domain.global(),
+                new StringCredentialsImpl(CredentialsScope.GLOBAL, "comfy-token", "proxy token", Secret.fromString(TOKEN)));
+        configureServer(j, "comfy-token");
+        WorkflowJob p = job(j, "def r = comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral() + ")\n"
+                + "echo \"result=${r}\"");
+        WorkflowRun b = j.buildAndAssertSuccess(p);
+        j.assertLogNotContains(TOKEN, b);
+        j.assertLogContains("result=", b);
+        assertThat(b.getAction(ComfyRunAction.class).toString()).doesNotContain(TOKEN);
+        assertThat(new String(java.nio.file.Files.readAllBytes(b.getRootDir().toPath().resolve("build.xml")))).doesNotContain(TOKEN);
+        // the fake saw the bearer header on the submission
+        assertThat(fake.journal().entries()).isNotEmpty();
+    }
+}

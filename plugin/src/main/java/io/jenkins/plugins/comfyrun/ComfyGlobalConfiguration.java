@@ -1,0 +1,137 @@
+package io.jenkins.plugins.comfyrun;
+
+import hudson.Extension;
+import hudson.ExtensionList;
+import hudson.Util;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import jenkins.model.GlobalConfiguration;
+import org.jenkinsci.Symbol;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
+
+/**
+ * "ComfyUI" section of Manage Jenkins » System: the servers pipelines may use, the default one, and whether a
+ * Jenkinsfile may name an arbitrary {@code serverUrl}. Plain data binding (no custom {@code configure}), so
+ * configuration-as-code works:
+ *
+ * <pre>
+ * unclassified:
+ *   comfyui:
+ *     defaultServer: gpu-1
+ *     allowServerUrl: false
+ *     servers:
+ *       - name: gpu-1
+ *         url: http://gpu-1:8188/
+ *         credentialsId: comfy-token
+ * </pre>
+ */
+@Extension
+@Symbol("comfyui")
+public class ComfyGlobalConfiguration extends GlobalConfiguration {
+    private List<ComfyServer> servers = new ArrayList<>();
+    private String defaultServer;
+    private boolean allowServerUrl = true;
+
+    public ComfyGlobalConfiguration() {
+        load();
+    }
+
+    public static ComfyGlobalConfiguration get() {
+        return ExtensionList.lookupSingleton(ComfyGlobalConfiguration.class);
+    }
+
+    @Override
+    public String getDisplayName() {
+        return "ComfyUI";
+    }
+
+    public List<ComfyServer> getServers() {
+        return Collections.unmodifiableList(servers);
+    }
+
+    @DataBoundSetter
+    public void setServers(List<ComfyServer> servers) {
+        List<ComfyServer> copy = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ComfyServer s : servers == null ? List.<ComfyServer>of() : servers) {
+            if (s.getName() == null) {
+                throw new IllegalArgumentException("Every ComfyUI server needs a name (server URL " + s.getUrl() + ")");
+            }
+            if (!names.add(s.getName())) {
+                throw new IllegalArgumentException("Two ComfyUI servers are named '" + s.getName() + "': names must be unique");
+            }
+            copy.add(s);
+        }
+        this.servers = copy;
+        save();
+    }
+
+    /** Name of the server used when a step names neither {@code server} nor {@code serverUrl}; null: the first one. */
+    public String getDefaultServer() {
+        return defaultServer;
+    }
+
+    @DataBoundSetter
+    public void setDefaultServer(String defaultServer) {
+        this.defaultServer = Util.fixEmptyAndTrim(defaultServer);
+        save();
+    }
+
+    /** When false, pipelines may only use configured servers (a Jenkinsfile cannot make the controller call any URL). */
+    public boolean isAllowServerUrl() {
+        return allowServerUrl;
+    }
+
+    @DataBoundSetter
+    public void setAllowServerUrl(boolean allowServerUrl) {
+        this.allowServerUrl = allowServerUrl;
+        save();
+    }
+
+    /** The configured server of that name, or null. */
+    public ComfyServer findServer(String name) {
+        for (ComfyServer s : servers) {
+            if (s.getName().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** The default server: the named default if it exists, else the first configured server, else null. */
+    public ComfyServer findDefaultServer() {
+        ComfyServer named = defaultServer == null ? null : findServer(defaultServer);
+        if (named != null) {
+            return named;
+        }
+        return servers.isEmpty() ? null : servers.get(0);
+    }
+
+    @POST
+    public ListBoxModel doFillDefaultServerItems(@QueryParameter String defaultServer) {
+        WebMethodPermissions.checkConfigure(null);
+        ListBoxModel m = new ListBoxModel();
+        m.add("(first server in the list)", "");
+        for (ComfyServer s : servers) {
+            m.add(new ListBoxModel.Option(s.getName(), s.getName(), s.getName().equals(defaultServer)));
+        }
+        return m;
+    }
+
+    @POST
+    public FormValidation doCheckDefaultServer(@QueryParameter String value) {
+        WebMethodPermissions.checkConfigure(null);
+        String v = Util.fixEmptyAndTrim(value);
+        if (v != null && findServer(v) == null) {
+            return FormValidation.warning("No server named '%s' is configured (save the server list first)", v);
+        }
+        return FormValidation.ok();
+    }
+}

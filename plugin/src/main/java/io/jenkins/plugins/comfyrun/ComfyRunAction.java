@@ -1,0 +1,349 @@
+package io.jenkins.plugins.comfyrun;
+
+import hudson.model.Run;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import jenkins.model.RunAction2;
+import org.kohsuke.stapler.export.Exported;
+import org.kohsuke.stapler.export.ExportedBean;
+
+/**
+ * Build-page summary of one {@code comfyRun} call: server name, prompt id, status, duration, how it was tracked,
+ * a per-node timeline (cached nodes marked) and thumbnails of outputs that were archived with the build. One action
+ * per call; several calls in a build give several actions.
+ *
+ * <p>Persisted with the build (XStream), so it holds plain values only and never a secret: the server is shown by
+ * its configured name (or its URL when a step used {@code serverUrl}, which carries no credentials by construction).
+ * While the prompt runs, {@link #getPercent()} and {@link #getCurrentNode()} are exported on the build's
+ * {@code api/json}; {@code progress.js} polls them to refresh the summary without reloading the page.
+ */
+@ExportedBean
+public class ComfyRunAction implements RunAction2 {
+    static final String RUNNING = "RUNNING";
+    static final String QUEUED = "QUEUED";
+    static final String SUBMITTING = "SUBMITTING";
+
+    private final String promptId;
+    private final String server;
+    private volatile String status = SUBMITTING;
+    private volatile String method;
+    private volatile long durationMillis = -1;
+    // ArrayList, not List.of/copyOf: JDK-internal immutable lists do not round-trip through Jenkins' XStream
+    private volatile ArrayList<NodeEntry> nodes = new ArrayList<>();
+    private volatile ArrayList<OutputEntry> outputs = new ArrayList<>();
+    private volatile ArrayList<String> errors = new ArrayList<>();
+    private volatile double percent;
+    private volatile String currentNode;
+    private volatile Integer queuePosition;
+
+    private transient Run<?, ?> run;
+
+    public ComfyRunAction(String promptId, String server) {
+        this.promptId = promptId;
+        this.server = server;
+    }
+
+    @Override
+    public void onAttached(Run<?, ?> r) {
+        this.run = r;
+    }
+
+    @Override
+    public void onLoad(Run<?, ?> r) {
+        this.run = r;
+        if (nodes == null) {
+            nodes = new ArrayList<>();
+        }
+        if (outputs == null) {
+            outputs = new ArrayList<>();
+        }
+        if (errors == null) {
+            errors = new ArrayList<>();
+        }
+    }
+
+    public Run<?, ?> getRun() {
+        return run;
+    }
+
+    /** A sidebar link per prompt opens the full page (index.jelly). */
+    @Override
+    public String getIconFileName() {
+        return "symbol-cube";
+    }
+
+    @Override
+    public String getDisplayName() {
+        return "ComfyUI " + shortId();
+    }
+
+    @Override
+    public String getUrlName() {
+        return "comfyui-" + promptId;
+    }
+
+    @Exported
+    public String getPromptId() {
+        return promptId;
+    }
+
+    @Exported
+    public String getServer() {
+        return server;
+    }
+
+    /** SUBMITTING, QUEUED, RUNNING while in flight, then the engine outcome (SUCCESS, FAILED, INTERRUPTED, ...). */
+    @Exported
+    public String getStatus() {
+        return status;
+    }
+
+    @Exported
+    public String getMethod() {
+        return method;
+    }
+
+    @Exported
+    public long getDurationMillis() {
+        return durationMillis;
+    }
+
+    /** Whole-workflow progress 0..100 while running. */
+    @Exported
+    public int getPercent() {
+        return (int) Math.floor(percent);
+    }
+
+    /** "3 KSampler" while a node runs, else null. */
+    @Exported
+    public String getCurrentNode() {
+        return currentNode;
+    }
+
+    @Exported
+    public Integer getQueuePosition() {
+        return queuePosition;
+    }
+
+    public boolean isInProgress() {
+        return status.equals(SUBMITTING) || status.equals(QUEUED) || status.equals(RUNNING);
+    }
+
+    public List<NodeEntry> getNodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    public List<OutputEntry> getOutputs() {
+        return Collections.unmodifiableList(outputs);
+    }
+
+    public List<String> getErrors() {
+        return Collections.unmodifiableList(errors);
+    }
+
+    public String getShortId() {
+        return shortId();
+    }
+
+    private String shortId() {
+        return promptId.length() > 8 ? promptId.substring(0, 8) : promptId;
+    }
+
+    /** "1 min 23 s", "4.2 s", or "" before completion. */
+    public String getDurationText() {
+        return durationMillis < 0 ? "" : formatMillis(durationMillis);
+    }
+
+    /** Longest node time, to scale the timeline bars. */
+    public long getMaxNodeMillis() {
+        long max = 1;
+        for (NodeEntry n : nodes) {
+            max = Math.max(max, n.millis);
+        }
+        return max;
+    }
+
+    /**
+     * Outputs that were written to the workspace AND archived with this build: only those get a thumbnail, served
+     * by Jenkins from the build's artifacts (never hot-linked to the ComfyUI server).
+     */
+    public List<Thumbnail> getThumbnails() {
+        if (run == null) {
+            return List.of();
+        }
+        List<Thumbnail> result = new ArrayList<>();
+        List<? extends Run<?, ?>.Artifact> archived = run.getArtifacts();
+        for (OutputEntry o : outputs) {
+            if (o.path == null || !o.isImage()) {
+                continue;
+            }
+            for (Run<?, ?>.Artifact a : archived) {
+                if (a.relativePath.equals(o.path)) {
+                    result.add(new Thumbnail(o.filename, "artifact/" + a.getHref(), o.node));
+                    break;
+                }
+            }
+        }
+        return result;
+    }
+
+    // ----- updates from the execution (any thread) -----
+
+    void queued(Integer position) {
+        status = QUEUED;
+        queuePosition = position;
+    }
+
+    void running(String node, double workflowPercent) {
+        status = RUNNING;
+        queuePosition = null;
+        if (node != null) {
+            currentNode = node;
+        }
+        percent = Math.max(0, Math.min(100, workflowPercent));
+    }
+
+    void tracking(String trackingMethod) {
+        method = trackingMethod;
+    }
+
+    void finished(String outcome, String trackingMethod, long millis, List<NodeEntry> nodeRuns, List<OutputEntry> outs,
+            List<String> errs) {
+        method = trackingMethod;
+        durationMillis = millis;
+        nodes = new ArrayList<>(nodeRuns);
+        outputs = new ArrayList<>(outs);
+        errors = new ArrayList<>(errs);
+        currentNode = null;
+        queuePosition = null;
+        percent = outcome.equals("SUCCESS") ? 100 : percent;
+        status = outcome;
+    }
+
+    static String formatMillis(long ms) {
+        if (ms < 10_000) {
+            return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+        }
+        long s = ms / 1000;
+        if (s < 3600) {
+            return (s / 60 > 0 ? s / 60 + " min " : "") + s % 60 + " s";
+        }
+        return s / 3600 + " h " + (s % 3600) / 60 + " min";
+    }
+
+    /** One node of the executed workflow. */
+    public static final class NodeEntry {
+        private final String id;
+        private final String classType;
+        private final String title;
+        private final boolean cached;
+        private final long millis;
+
+        public NodeEntry(String id, String classType, String title, boolean cached, long millis) {
+            this.id = id;
+            this.classType = classType;
+            this.title = title;
+            this.cached = cached;
+            this.millis = millis;
+        }
+
+        public String getId() {
+            return id;
+        }
+
+        public String getClassType() {
+            return classType;
+        }
+
+        public String getTitle() {
+            return title;
+        }
+
+        public boolean isCached() {
+            return cached;
+        }
+
+        public long getMillis() {
+            return millis;
+        }
+
+        public String getDurationText() {
+            return cached ? "cached" : formatMillis(millis);
+        }
+    }
+
+    /** One output file; {@code path} is workspace-relative, or null when no workspace was available. */
+    public static final class OutputEntry {
+        private final String node;
+        private final String filename;
+        private final String subfolder;
+        private final String type;
+        private final String path;
+        private final long size;
+
+        public OutputEntry(String node, String filename, String subfolder, String type, String path, long size) {
+            this.node = node;
+            this.filename = filename;
+            this.subfolder = subfolder;
+            this.type = type;
+            this.path = path;
+            this.size = size;
+        }
+
+        public String getNode() {
+            return node;
+        }
+
+        public String getFilename() {
+            return filename;
+        }
+
+        public String getSubfolder() {
+            return subfolder;
+        }
+
+        public String getType() {
+            return type;
+        }
+
+        public String getPath() {
+            return path;
+        }
+
+        public long getSize() {
+            return size;
+        }
+
+        public boolean isImage() {
+            String f = filename == null ? "" : filename.toLowerCase(Locale.ROOT);
+            return f.endsWith(".png") || f.endsWith(".jpg") || f.endsWith(".jpeg") || f.endsWith(".webp") || f.endsWith(".gif");
+        }
+    }
+
+    /** An archived image output; {@code href} is relative to the build URL. */
+    public static final class Thumbnail {
+        private final String name;
+        private final String href;
+        private final String node;
+
+        Thumbnail(String name, String href, String node) {
+            this.name = name;
+            this.href = href;
+            this.node = node;
+        }
+
+        public String getName() {
+            return name;
+        }
+
+        public String getHref() {
+            return href;
+        }
+
+        public String getNode() {
+            return node;
+        }
+    }
+}

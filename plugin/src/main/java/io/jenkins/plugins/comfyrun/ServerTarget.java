@@ -1,0 +1,89 @@
+package io.jenkins.plugins.comfyrun;
+
+import hudson.AbortException;
+import hudson.model.Run;
+import io.comfyrun.client.ServerAuth;
+import io.comfyrun.client.ServerConfig;
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * Which ComfyUI server a step talks to, resolved from its {@code server}/{@code serverUrl}/{@code credentialsId}
+ * arguments and the global configuration. Persisted with the execution: it holds a name, a URL and a credentials
+ * id, never a secret; the secret is resolved again (and tracked) for the run whenever a {@link ServerConfig} is built.
+ *
+ * @param label           what logs, the result and the build page show: the configured name, or the URL
+ * @param url             the server URL
+ * @param credentialsId   credentials id or null
+ * @param connectSeconds  connect timeout
+ * @param readSeconds     read timeout
+ * @param noSignalMinutes no-signal limit before "lost"
+ */
+record ServerTarget(String label, String url, String credentialsId, int connectSeconds, int readSeconds,
+                    int noSignalMinutes) implements Serializable {
+
+    /** Resolves the step's choice against the global configuration; cheap and local (no I/O). */
+    static ServerTarget resolve(String server, String serverUrl, String credentialsId, ComfyGlobalConfiguration global)
+            throws AbortException {
+        if (server != null && serverUrl != null) {
+            throw new AbortException("comfyRun: give either server: '" + server + "' or serverUrl, not both");
+        }
+        if (serverUrl != null) {
+            if (!global.isAllowServerUrl()) {
+                throw new AbortException("comfyRun: serverUrl is disabled by the Jenkins administrator; use server: with one of "
+                        + names(global));
+            }
+            String problem = ComfyServer.checkUrlSyntax(serverUrl);
+            if (problem != null) {
+                throw new AbortException("comfyRun: serverUrl: " + problem);
+            }
+            return new ServerTarget(displayUrl(serverUrl), serverUrl, credentialsId, ComfyServer.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+                    ComfyServer.DEFAULT_READ_TIMEOUT_SECONDS, ComfyServer.DEFAULT_NO_SIGNAL_TIMEOUT_MINUTES);
+        }
+        ComfyServer s;
+        if (server != null) {
+            s = global.findServer(server);
+            if (s == null) {
+                throw new AbortException("comfyRun: no ComfyUI server named '" + server + "' is configured (Manage Jenkins » System » ComfyUI); known: "
+                        + names(global));
+            }
+        } else {
+            s = global.findDefaultServer();
+            if (s == null) {
+                throw new AbortException("comfyRun: no ComfyUI server is configured: add one in Manage Jenkins » System » ComfyUI, "
+                        + "or pass serverUrl: 'http://host:8188/'");
+            }
+        }
+        return new ServerTarget(s.getName(), s.getUrl(), credentialsId != null ? credentialsId : s.getCredentialsId(),
+                s.getConnectTimeoutSeconds(), s.getReadTimeoutSeconds(), s.getNoSignalTimeoutMinutes());
+    }
+
+    /** The engine config for this run: credentials resolved (and tracked) as the run's authentication. */
+    ServerConfig toConfig(Run<?, ?> run, Integer pollIntervalSeconds) throws AbortException {
+        ServerAuth auth = ServerCredentials.forRun(credentialsId, run);
+        ServerConfig c = ComfyServer.serverConfig(url, auth, ComfyServer.timeouts(connectSeconds, readSeconds), "server " + label);
+        if (pollIntervalSeconds != null) {
+            Duration max = Duration.ofSeconds(pollIntervalSeconds);
+            Duration min = max.compareTo(ServerConfig.DEFAULT_POLL_MIN) < 0 ? max : ServerConfig.DEFAULT_POLL_MIN;
+            c = c.withPolling(min, max);
+        }
+        return c;
+    }
+
+    private static String names(ComfyGlobalConfiguration global) {
+        return global.getServers().isEmpty() ? "(none configured)"
+                : String.join(", ", global.getServers().stream().map(ComfyServer::getName).toList());
+    }
+
+    /** A URL for display: scheme, host, port and path only (a user-info part could carry a password). */
+    static String displayUrl(String url) {
+        try {
+            java.net.URI u = new java.net.URI(url);
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "") + (u.getRawPath() == null ? "" : u.getRawPath());
+        } catch (java.net.URISyntaxException e) {
+            return "(invalid URL)";
+        }
+    }
+
+    private static final long serialVersionUID = 1L;
+}

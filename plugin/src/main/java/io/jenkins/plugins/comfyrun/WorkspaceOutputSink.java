@@ -1,0 +1,129 @@
+package io.jenkins.plugins.comfyrun;
+
+import hudson.FilePath;
+import io.comfyrun.client.files.OutputSink;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.UUID;
+
+/**
+ * Writes downloaded outputs into the build's workspace through {@link FilePath}, so they land on the agent that
+ * owns the workspace (never on the controller's disk at that path). Each file is streamed to a hidden
+ * {@code .name.<random>.part} sibling and renamed into place only when complete. The engine has already checked
+ * the relative path with {@code SafeNames}; this class checks once more that it stays inside the output directory.
+ */
+final class WorkspaceOutputSink implements OutputSink {
+    private final FilePath workspace;
+    private final String outputDir;
+
+    /**
+     * @param workspace the workspace root
+     * @param outputDir directory relative to the workspace (already validated by {@link #checkOutputDir})
+     */
+    WorkspaceOutputSink(FilePath workspace, String outputDir) {
+        this.workspace = workspace;
+        this.outputDir = outputDir;
+    }
+
+    /** Workspace-relative path of an output, as reported in the result map and used for archived thumbnails. */
+    String workspacePath(String relativePath) {
+        return outputDir.isEmpty() ? relativePath : outputDir + "/" + relativePath;
+    }
+
+    @Override
+    public PendingFile open(String relativePath) throws IOException {
+        String path = workspacePath(relativePath);
+        try {
+            if (!workspace.isDescendant(path)) {
+                throw new IOException("refusing to write output '" + path + "': it would leave the workspace");
+            }
+            FilePath target = workspace.child(path);
+            FilePath part = target.getParent().child("." + target.getName() + "." + UUID.randomUUID().toString().substring(0, 8) + ".part");
+            OutputStream out = part.write();
+            return new Pending(target, part, out, path);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening " + path, e);
+        }
+    }
+
+    /** Null when fine; otherwise what is wrong with a user-given output directory. */
+    static String checkOutputDir(String outputDir) {
+        if (outputDir == null || outputDir.isEmpty()) {
+            return null;
+        }
+        if (outputDir.startsWith("/") || outputDir.startsWith("\\") || outputDir.matches("^[A-Za-z]:.*")) {
+            return "outputDir '" + outputDir + "' must be relative to the workspace";
+        }
+        for (String seg : outputDir.split("[/\\\\]")) {
+            if (seg.equals("..")) {
+                return "outputDir '" + outputDir + "' must not contain '..'";
+            }
+        }
+        if (outputDir.chars().anyMatch(c -> c < 0x20)) {
+            return "outputDir contains a control character";
+        }
+        return null;
+    }
+
+    private static final class Pending implements PendingFile {
+        private final FilePath target;
+        private final FilePath part;
+        private final OutputStream out;
+        private final String path;
+        private boolean finished;
+
+        Pending(FilePath target, FilePath part, OutputStream out, String path) {
+            this.target = target;
+            this.part = part;
+            this.out = out;
+            this.path = path;
+        }
+
+        @Override
+        public OutputStream stream() {
+            return out;
+        }
+
+        @Override
+        public String commit() throws IOException {
+            finished = true;
+            out.close();
+            try {
+                // FilePath.renameTo does not replace: an output of an earlier run with the same name is replaced here.
+                target.delete();
+                part.renameTo(target);
+                return path;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abort();
+                throw new IOException("interrupted while saving " + path, e);
+            } catch (IOException e) {
+                abort();
+                throw e;
+            }
+        }
+
+        @Override
+        public void abort() {
+            finished = true;
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the part file is deleted below either way
+            }
+            try {
+                part.delete();
+            } catch (IOException | InterruptedException ignored) {
+                // best effort: a stray .part file is hidden and never reported as an output
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!finished) {
+                abort();
+            }
+        }
+    }
+}

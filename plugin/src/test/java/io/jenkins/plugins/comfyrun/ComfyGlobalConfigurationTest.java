@@ -1,0 +1,121 @@
+package io.jenkins.plugins.comfyrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import hudson.AbortException;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Server list, default server, the serverUrl switch, and how a step's arguments resolve against them. */
+class ComfyGlobalConfigurationTest {
+    private ComfyGlobalConfiguration global;
+
+    @BeforeEach
+    void setUp() {
+        global = TestJenkins.reset();
+    }
+
+    private static ComfyServer server(String name, String url, String credentialsId) {
+        ComfyServer s = new ComfyServer(name, url);
+        s.setCredentialsId(credentialsId);
+        return s;
+    }
+
+    @Test
+    void emptyByDefaultAndServerUrlAllowed() {
+        assertThat(ComfyGlobalConfiguration.get()).isSameAs(global);
+        assertThat(global.getServers()).isEmpty();
+        assertThat(global.findDefaultServer()).isNull();
+        assertThat(global.isAllowServerUrl()).isTrue();
+    }
+
+    @Test
+    void defaultServerIsTheNamedOneElseTheFirst() {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null), server("gpu-2", "http://gpu-2:8188/", "tok")));
+        assertThat(global.findDefaultServer().getName()).isEqualTo("gpu-1");
+        global.setDefaultServer("gpu-2");
+        assertThat(global.findDefaultServer().getName()).isEqualTo("gpu-2");
+        global.setDefaultServer("gone");
+        assertThat(global.findDefaultServer().getName()).isEqualTo("gpu-1");
+    }
+
+    @Test
+    void duplicateNamesAreRefused() {
+        assertThatThrownBy(() -> global.setServers(List.of(server("a", "http://x/", null), server("a", "http://y/", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a'");
+    }
+
+    @Test
+    void serverTimeoutsHaveDefaultsAndRejectNonsense() {
+        ComfyServer s = new ComfyServer(" gpu-1 ", " http://gpu-1:8188/ ");
+        assertThat(s.getName()).isEqualTo("gpu-1");
+        assertThat(s.getUrl()).isEqualTo("http://gpu-1:8188/");
+        assertThat(s.getConnectTimeoutSeconds()).isEqualTo(10);
+        s.setReadTimeoutSeconds(0);
+        assertThat(s.getReadTimeoutSeconds()).isEqualTo(30);
+        assertThat(s.timeouts().connect().toSeconds()).isEqualTo(10);
+    }
+
+    @Test
+    void stepResolvesConfiguredServersAndItsCredentials() throws AbortException {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", "server-token")));
+        ServerTarget t = ServerTarget.resolve(null, null, null, global);
+        assertThat(t.label()).isEqualTo("gpu-1");
+        assertThat(t.credentialsId()).isEqualTo("server-token");
+        ServerTarget own = ServerTarget.resolve("gpu-1", null, "step-token", global);
+        assertThat(own.credentialsId()).isEqualTo("step-token");
+    }
+
+    @Test
+    void unknownOrMissingServersFailWithAnActionableLine() {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null)));
+        assertThatThrownBy(() -> ServerTarget.resolve("gpu-9", null, null, global))
+                .isInstanceOf(AbortException.class).hasMessageContaining("'gpu-9'").hasMessageContaining("gpu-1");
+        global.setServers(List.of());
+        assertThatThrownBy(() -> ServerTarget.resolve(null, null, null, global))
+                .isInstanceOf(AbortException.class).hasMessageContaining("Manage Jenkins");
+        assertThatThrownBy(() -> ServerTarget.resolve("a", "http://b/", null, global))
+                .isInstanceOf(AbortException.class).hasMessageContaining("not both");
+    }
+
+    @Test
+    void serverUrlCanBeDisabledByTheAdministrator() throws AbortException {
+        ServerTarget t = ServerTarget.resolve(null, "http://10.0.0.5:8188/comfy/", null, global);
+        assertThat(t.url()).isEqualTo("http://10.0.0.5:8188/comfy/");
+        assertThat(t.label()).isEqualTo("http://10.0.0.5:8188/comfy/");
+        global.setAllowServerUrl(false);
+        assertThatThrownBy(() -> ServerTarget.resolve(null, "http://10.0.0.5:8188/", null, global))
+                .isInstanceOf(AbortException.class).hasMessageContaining("disabled by the Jenkins administrator");
+    }
+
+    /** Configuration as code binds through @DataBoundSetter: every configurable getter needs one. */
+    @Test
+    void everyPropertyHasADataBoundSetter() {
+        for (Class<?> c : List.of(ComfyGlobalConfiguration.class, ComfyServer.class)) {
+            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                String n = m.getName();
+                if (!java.lang.reflect.Modifier.isPublic(m.getModifiers()) || java.lang.reflect.Modifier.isStatic(m.getModifiers()) || m.getParameterCount() != 0
+                        || !(n.startsWith("get") || n.startsWith("is")) || n.equals("getDisplayName")
+                        || n.equals("getName") || n.equals("getUrl")) {
+                    continue; // name and url are constructor parameters
+                }
+                String prop = n.startsWith("get") ? n.substring(3) : n.substring(2);
+                assertThat(java.util.Arrays.stream(c.getMethods()).anyMatch(s -> s.getName().equals("set" + prop)
+                        && s.getAnnotation(org.kohsuke.stapler.DataBoundSetter.class) != null)).as(c.getSimpleName() + "." + n).isTrue();
+            }
+        }
+        assertThat(ComfyGlobalConfiguration.class.getAnnotation(org.jenkinsci.Symbol.class).value()).containsExactly("comfyui");
+    }
+
+    @Test
+    void urlSyntaxIsCheckedWithoutContactingAnything() {
+        assertThat(ComfyServer.checkUrlSyntax("http://gpu-1:8188/")).isNull();
+        assertThat(ComfyServer.checkUrlSyntax("https://proxy.example/comfy/")).isNull();
+        assertThat(ComfyServer.checkUrlSyntax("ftp://gpu-1/")).contains("http://");
+        assertThat(ComfyServer.checkUrlSyntax("http://user:pw@gpu-1/")).contains("credentials id").doesNotContain("pw");
+        assertThat(ComfyServer.checkUrlSyntax("")).contains("empty");
+        assertThat(ComfyServer.checkUrlSyntax("http://gpu-1/?token=x")).contains("query");
+    }
+}

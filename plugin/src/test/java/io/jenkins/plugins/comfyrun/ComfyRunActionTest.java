@@ -1,0 +1,87 @@
+package io.jenkins.plugins.comfyrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyrun.client.TrackingMethod;
+import io.comfyrun.client.progress.NodeRef;
+import io.comfyrun.client.progress.PromptEvent;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The build-page model: live progress from engine events, the final timeline, thumbnails of archived outputs only. */
+class ComfyRunActionTest {
+    private static final String ID = "5f1c2a9e-0000-4000-8000-000000000001";
+
+    @Test
+    void followsLiveProgress() {
+        ComfyRunAction a = new ComfyRunAction(ID, "gpu-1");
+        assertThat(a.getStatus()).isEqualTo("SUBMITTING");
+        assertThat(a.isInProgress()).isTrue();
+        assertThat(a.getUrlName()).isEqualTo("comfyui-" + ID);
+        assertThat(a.getDisplayName()).isEqualTo("ComfyUI 5f1c2a9e");
+
+        BuildPageProgress.apply(a, new PromptEvent.Submitted(ID, URI.create("http://gpu-1:8188/"), TrackingMethod.WEBSOCKET));
+        BuildPageProgress.apply(a, new PromptEvent.Queued(ID, 2, 3));
+        assertThat(a.getStatus()).isEqualTo("QUEUED");
+        assertThat(a.getQueuePosition()).isEqualTo(2);
+        assertThat(a.getMethod()).isEqualTo("websocket");
+
+        NodeRef sampler = new NodeRef("3", "KSampler", "KSampler");
+        BuildPageProgress.apply(a, new PromptEvent.Started(ID, List.of()));
+        BuildPageProgress.apply(a, new PromptEvent.NodeStarted(ID, sampler));
+        BuildPageProgress.apply(a, new PromptEvent.StepProgress(ID, sampler, 9, 20, 0.613, Duration.ofSeconds(4)));
+        assertThat(a.getStatus()).isEqualTo("RUNNING");
+        assertThat(a.getQueuePosition()).isNull();
+        assertThat(a.getCurrentNode()).isEqualTo("3 KSampler");
+        assertThat(a.getPercent()).isEqualTo(61);
+    }
+
+    @Test
+    void finishedShowsTimelineAndOnlyArchivedImagesAsThumbnails() {
+        TestJenkins.TestRun run = TestJenkins.TestRun.create("p");
+        ComfyRunAction a = new ComfyRunAction(ID, "gpu-1");
+        run.addAction(a);
+        a.onAttached(run);
+        a.finished("SUCCESS", "websocket", 6_200,
+                List.of(new ComfyRunAction.NodeEntry("4", "CheckpointLoaderSimple", "Load Checkpoint", true, 0),
+                        new ComfyRunAction.NodeEntry("3", "KSampler", "KSampler", false, 5_000)),
+                List.of(new ComfyRunAction.OutputEntry("9", "ComfyUI_00001_.png", "", "output", "comfyui-out/ComfyUI_00001_.png", 1234),
+                        new ComfyRunAction.OutputEntry("9", "ComfyUI_00002_.png", "", "output", "comfyui-out/ComfyUI_00002_.png", 1234),
+                        new ComfyRunAction.OutputEntry("10", "clip.mp4", "", "output", "comfyui-out/clip.mp4", 99),
+                        new ComfyRunAction.OutputEntry("9", "remote.png", "", "output", null, -1)),
+                List.of());
+        assertThat(a.isInProgress()).isFalse();
+        assertThat(a.getPercent()).isEqualTo(100);
+        assertThat(a.getDurationText()).isEqualTo("6.2 s");
+        assertThat(a.getNodes()).extracting(ComfyRunAction.NodeEntry::getDurationText).containsExactly("cached", "5.0 s");
+        assertThat(a.getMaxNodeMillis()).isEqualTo(5_000);
+
+        assertThat(a.getThumbnails()).isEmpty(); // nothing archived yet: never hot-linked to ComfyUI
+        run.mirrorAddArtifact("comfyui-out/ComfyUI_00001_.png");
+        run.mirrorAddArtifact("comfyui-out/clip.mp4");
+        assertThat(a.getThumbnails()).singleElement().satisfies(t -> {
+            assertThat(t.getHref()).isEqualTo("artifact/comfyui-out/ComfyUI_00001_.png");
+            assertThat(t.getName()).isEqualTo("ComfyUI_00001_.png");
+        });
+        assertThat(run.getAction(ComfyRunAction.class)).isSameAs(a);
+    }
+
+    @Test
+    void liveFieldsAreExportedForTheProgressScript() throws NoSuchMethodException {
+        assertThat(ComfyRunAction.class.getAnnotation(org.kohsuke.stapler.export.ExportedBean.class)).isNotNull();
+        for (String getter : List.of("getPromptId", "getServer", "getStatus", "getPercent", "getCurrentNode", "getQueuePosition",
+                "getMethod", "getDurationMillis")) {
+            assertThat(ComfyRunAction.class.getMethod(getter).getAnnotation(org.kohsuke.stapler.export.Exported.class))
+                    .as(getter).isNotNull();
+        }
+    }
+
+    @Test
+    void durationsReadWell() {
+        assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("0.9 s");
+        assertThat(ComfyRunAction.formatMillis(83_000)).isEqualTo("1 min 23 s");
+        assertThat(ComfyRunAction.formatMillis(7_380_000)).isEqualTo("2 h 3 min");
+    }
+}

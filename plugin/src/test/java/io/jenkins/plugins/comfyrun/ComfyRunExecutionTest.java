@@ -1,0 +1,393 @@
+package io.jenkins.plugins.comfyrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import hudson.AbortException;
+import hudson.FilePath;
+import hudson.model.Result;
+import io.comfyrun.client.ServerConfig;
+import io.comfyrun.fake.FakeComfyUI;
+import io.comfyrun.mirror.MirrorJenkins;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jenkinsci.plugins.workflow.steps.FlowInterruptedException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The durable execution against the REAL fake ComfyUI server over loopback, with a StepContext of our own:
+ * success inside and outside node {}, failures as one line, stop while queued / running / unreachable, the persisted
+ * state round trip and the resume decisions (finished, still running, lost, never submitted), and secrets.
+ */
+class ComfyRunExecutionTest {
+    private static final String TOKEN = "tok-5d1e-never-print-me";
+    private static final long WAIT_SECONDS = 60;
+
+    @TempDir
+    Path workspace;
+
+    private FakeComfyUI fake;
+    private ComfyGlobalConfiguration global;
+
+    @BeforeEach
+    void setUp() {
+        fake = FakeComfyUI.builder().port(0).timeScale(100).seed(7).start();
+        global = TestJenkins.reset();
+        ComfyServer server = new ComfyServer("fake", fake.baseUrl().toString());
+        server.setCredentialsId("comfy-token");
+        global.setServers(List.of(server));
+        MirrorJenkins.addCredentials(new TestJenkins.SecretText("comfy-token", TOKEN));
+    }
+
+    @AfterEach
+    void tearDown() {
+        ComfyRunExecution.stopGrace = Duration.ofSeconds(25);
+        fake.close();
+    }
+
+    static String txt2img() {
+        try (InputStream in = Objects.requireNonNull(ComfyRunExecutionTest.class.getResourceAsStream("txt2img.json"))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private int submissions() {
+        return fake.journal().requests("POST", "/prompt").size();
+    }
+
+    /** One running step: its execution, context, build and log. */
+    private record Started(ComfyRunExecution execution, TestStepContext context, TestJenkins.TestRun run,
+                           TestJenkins.BufferListener log) {
+        Object result() throws Exception {
+            return context.outcome().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+
+        Throwable failure() throws Exception {
+            try {
+                Object r = context.outcome().get(WAIT_SECONDS, TimeUnit.SECONDS);
+                throw new AssertionError("expected the step to fail, it returned " + r);
+            } catch (ExecutionException e) {
+                return e.getCause();
+            }
+        }
+
+        ComfyRunAction action() {
+            return run.getAction(ComfyRunAction.class);
+        }
+    }
+
+    private Started start(ComfyRunStep step, FilePath ws) throws Exception {
+        TestJenkins.TestRun run = TestJenkins.TestRun.create("p");
+        TestJenkins.BufferListener log = new TestJenkins.BufferListener();
+        TestStepContext ctx = new TestStepContext(run, log, ws);
+        ctx.observeSubmissions(this::submissions);
+        ComfyRunExecution e = (ComfyRunExecution) step.start(ctx);
+        ctx.attach(e);
+        assertThat(e.start()).as("start() hands off and returns at once").isFalse();
+        return new Started(e, ctx, run, log);
+    }
+
+    private static ComfyRunStep step() {
+        ComfyRunStep s = new ComfyRunStep();
+        s.setServer("fake");
+        s.setWorkflow(txt2img());
+        return s;
+    }
+
+    private void slowSampler() {
+        fake.scenario().steps("KSampler", 1_000_000).stepsPerSecond("KSampler", 2);
+    }
+
+    /** Plain types only, recursively: what the CPS sandbox and program.dat accept. */
+    private static void assertPlain(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            assertThat(m).isInstanceOf(java.util.LinkedHashMap.class);
+            m.forEach((k, v) -> {
+                assertThat(k).isInstanceOf(String.class);
+                assertPlain(v);
+            });
+        } else if (o instanceof List<?> l) {
+            assertThat(l).isInstanceOf(java.util.ArrayList.class);
+            l.forEach(ComfyRunExecutionTest::assertPlain);
+        } else if (o != null) {
+            assertThat(o).isInstanceOfAny(String.class, Long.class, Integer.class, Double.class, Boolean.class);
+        }
+    }
+
+    // ---------------------------------------------------------------- success
+
+    @Test
+    void succeedsInsideNodeWritesOutputsAndReturnsAPlainMap() throws Exception {
+        ComfyRunStep s = step();
+        s.setSet(Map.of("KSampler.seed", 1234));
+        Started st = start(s, new FilePath(workspace.toFile()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) st.result();
+
+        assertPlain(r);
+        assertThat(r).containsEntry("status", "success").containsEntry("server", "fake").containsKeys("promptId", "method",
+                "durationMillis", "nodes", "outputs", "errors");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> outputs = (List<Map<String, Object>>) r.get("outputs");
+        assertThat(outputs).isNotEmpty();
+        String path = (String) outputs.get(0).get("path");
+        assertThat(path).startsWith("comfyui-out/");
+        assertThat(workspace.resolve(path)).exists().hasSize((Long) outputs.get(0).get("size"));
+        try (var files = Files.walk(workspace)) {
+            assertThat(files.map(Path::toString)).noneMatch(f -> f.endsWith(".part"));
+        }
+
+        String log = st.log().text();
+        assertThat(log).contains("[ComfyUI] prompt").contains("node 3 KSampler").contains("saved 1 output");
+        assertThat(st.action().getStatus()).isEqualTo("SUCCESS");
+        assertThat(st.action().getOutputs()).extracting(ComfyRunAction.OutputEntry::getPath).containsExactly(path);
+        assertThat(st.execution().getStatus()).isEqualTo("finished");
+        assertThat(submissions()).isEqualTo(1);
+    }
+
+    @Test
+    void promptIdIsPersistedBeforeThePost() throws Exception {
+        Started st = start(step(), null);
+        st.result();
+        assertThat(st.context().saves()).isGreaterThanOrEqualTo(1);
+        assertThat(st.context().submissionsSeenAtLastSave()).as("POST /prompt seen when state was saved").isZero();
+        ComfyRunExecution saved = TestStepContext.deserialize(st.context().lastSaved(), ComfyRunExecution.class);
+        assertThat(saved.snapshot()).isNotNull();
+        assertThat(saved.snapshot().promptId()).isEqualTo(st.action().getPromptId());
+        assertThat(saved.target().url()).isEqualTo(fake.baseUrl().toString());
+    }
+
+    @Test
+    void outsideNodeNothingIsDownloadedButOutputsAreListed() throws Exception {
+        Started st = start(step(), null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) st.result();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> outputs = (List<Map<String, Object>>) r.get("outputs");
+        assertThat(outputs).isNotEmpty().allSatisfy(o -> {
+            assertThat(o.get("path")).isNull();
+            assertThat(o.get("size")).isEqualTo(-1L);
+        });
+    }
+
+    @Test
+    void workflowFileNeedsAWorkspace() throws Exception {
+        ComfyRunStep s = new ComfyRunStep();
+        s.setServer("fake");
+        s.setWorkflowFile("flows/a.json");
+        Throwable t = start(s, null).failure();
+        assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("node { }");
+        Files.createDirectories(workspace.resolve("flows"));
+        Files.writeString(workspace.resolve("flows/a.json"), txt2img());
+        assertThat(start(s, new FilePath(workspace.toFile())).result()).isInstanceOf(Map.class);
+    }
+
+    // ---------------------------------------------------------------- failures: one line
+
+    @Test
+    void badArgumentsFailBeforeAnythingIsSent() {
+        ComfyRunStep none = new ComfyRunStep();
+        assertThatThrownBy(() -> start(none, null)).isInstanceOf(AbortException.class).hasMessageContaining("workflow");
+        ComfyRunStep both = step();
+        both.setWorkflowFile("x.json");
+        assertThatThrownBy(() -> start(both, null)).isInstanceOf(AbortException.class).hasMessageContaining("not both");
+        ComfyRunStep escape = step();
+        escape.setOutputDir("../elsewhere");
+        assertThatThrownBy(() -> start(escape, null)).isInstanceOf(AbortException.class).hasMessageContaining("..");
+        assertThat(submissions()).isZero();
+    }
+
+    @Test
+    void uiFormatAndBadOverridesFailWithoutSubmitting() throws Exception {
+        ComfyRunStep ui = step();
+        ui.setWorkflow("{\"nodes\": [], \"links\": [], \"version\": 0.4}");
+        assertThat(start(ui, null).failure()).isInstanceOf(AbortException.class).hasMessageContaining("API");
+        ComfyRunStep badSet = step();
+        badSet.setSet(Map.of("NoSuchNode.seed", 1));
+        assertThat(start(badSet, null).failure()).isInstanceOf(AbortException.class).hasMessageContaining("NoSuchNode");
+        assertThat(submissions()).isZero();
+    }
+
+    @Test
+    void rejectedWorkflowFailsWithTheNodeAtFault() throws Exception {
+        ComfyRunStep s = step();
+        s.setSet(Map.of("KSampler.steps", 0));
+        Throwable t = start(s, null).failure();
+        assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("rejected").hasMessageContaining("node 3");
+        assertThat(t.getMessage()).doesNotContain("\n");
+    }
+
+    @Test
+    void runtimeFailureNamesNodeClassAndMessage() throws Exception {
+        fake.faults().executionErrorAt("8", "OutOfMemoryError", "CUDA out of memory");
+        Started st = start(step(), null);
+        Throwable t = st.failure();
+        assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("failed").hasMessageContaining("node 8")
+                .hasMessageContaining("CUDA out of memory");
+        assertThat(st.action().getStatus()).isEqualTo("FAILED");
+    }
+
+    // ---------------------------------------------------------------- stop
+
+    @Test
+    void stopWhileRunningInterruptsOnlyOurPromptAndEndsWithTheGivenCause() throws Exception {
+        slowSampler();
+        Started st = start(step(), null);
+        // getStatus() says where it is: "node 3 KSampler 12% (prompt ... on fake)"
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.execution().getStatus().contains("node 3 KSampler"));
+        assertThat(st.action().getCurrentNode()).isEqualTo("3 KSampler");
+        FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+        st.execution().stop(cause); // must not block
+        assertThat(st.failure()).isSameAs(cause);
+        String id = st.action().getPromptId();
+        assertThat(fake.journal().requests("POST", "/interrupt")).singleElement().satisfies(e -> assertThat(e.text()).contains(id));
+        assertThat(submissions()).isEqualTo(1);
+        st.execution().stop(cause); // a second stop is harmless
+    }
+
+    @Test
+    void stopWhileQueuedDeletesOurPromptAndLeavesOthersRunning() throws Exception {
+        slowSampler();
+        Started blocker = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> blocker.action() != null && "RUNNING".equals(blocker.action().getStatus()));
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "QUEUED".equals(st.action().getStatus()));
+        FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+        st.execution().stop(cause);
+        assertThat(st.failure()).isSameAs(cause);
+        String id = st.action().getPromptId();
+        assertThat(fake.journal().requests("POST", "/queue")).anySatisfy(e -> assertThat(e.text()).contains(id));
+        assertThat(fake.journal().requests("POST", "/interrupt")).isEmpty();
+        assertThat(blocker.context().outcome()).isNotDone();
+        blocker.execution().stop(cause);
+        assertThat(blocker.failure()).isSameAs(cause);
+    }
+
+    @Test
+    void stopWhileServerUnreachableStillEndsTheStep() throws Exception {
+        ComfyRunExecution.stopGrace = Duration.ofSeconds(2);
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        fake.close();
+        FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+        st.execution().stop(cause);
+        assertThat(st.failure()).isSameAs(cause);
+    }
+
+    @Test
+    void stopWithCancelOnAbortFalseLeavesThePromptRunning() throws Exception {
+        slowSampler();
+        ComfyRunStep s = step();
+        s.setCancelOnAbort(false);
+        Started st = start(s, null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+        st.execution().stop(cause);
+        assertThat(st.failure()).isSameAs(cause);
+        assertThat(fake.journal().requests("POST", "/interrupt")).isEmpty();
+        assertThat(st.log().text()).contains("left running");
+    }
+
+    // ---------------------------------------------------------------- resume decisions
+
+    /** "Restarts" Jenkins: the saved bytes become a new execution bound to a fresh build log, then onResume(). */
+    private Started resume(Started before) {
+        ComfyRunExecution copy = TestStepContext.deserialize(before.context().lastSaved(), ComfyRunExecution.class);
+        TestJenkins.BufferListener log = new TestJenkins.BufferListener();
+        TestStepContext ctx = ((TestStepContext) copy.getContext()).bind(before.run(), log, null);
+        ctx.attach(copy);
+        copy.onResume();
+        return new Started(copy, ctx, before.run(), log);
+    }
+
+    @Test
+    void resumeAfterThePromptFinishedReportsItWithoutResubmitting() throws Exception {
+        Started st = start(step(), null);
+        st.result();
+        Started resumed = resume(st);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) resumed.result();
+        assertThat(r).containsEntry("status", "success").containsEntry("promptId", st.action().getPromptId());
+        assertThat(resumed.log().text()).contains("reattaching to prompt " + st.action().getPromptId());
+        assertThat(submissions()).isEqualTo(1);
+    }
+
+    @Test
+    void resumeWhileStillRunningFollowsTheSamePrompt() throws Exception {
+        fake.scenario().steps("KSampler", 400).stepsPerSecond("KSampler", 20);
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.context().lastSaved() != null);
+        Started resumed = resume(st);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) resumed.result();
+        assertThat(r).containsEntry("status", "success");
+        assertThat(submissions()).isEqualTo(1);
+    }
+
+    @Test
+    void resumeOfAPromptTheServerForgotFailsAsLost() throws Exception {
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        fake.restart(); // loses queue and history
+        Started resumed = resume(st);
+        Throwable t = resumed.failure();
+        assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("lost");
+        assertThat(submissions()).isEqualTo(1);
+    }
+
+    @Test
+    void resumeBeforeAnythingWasSubmittedNeverSubmits() throws Exception {
+        TestJenkins.TestRun run = TestJenkins.TestRun.create("p");
+        TestStepContext ctx = new TestStepContext(run, new TestJenkins.BufferListener(), null);
+        ComfyRunExecution e = (ComfyRunExecution) step().start(ctx); // constructed, never started
+        ComfyRunExecution copy = TestStepContext.deserialize(TestStepContext.serialize(e), ComfyRunExecution.class);
+        TestStepContext ctx2 = ((TestStepContext) copy.getContext()).bind(run, new TestJenkins.BufferListener(), null);
+        copy.onResume();
+        Throwable t = ctx2.outcome().handle((r, x) -> x).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("before the prompt was submitted");
+        assertThat(submissions()).isZero();
+    }
+
+    // ---------------------------------------------------------------- secrets
+
+    @Test
+    void theTokenNeverAppearsAnywhereTheStepProduces() throws Exception {
+        Started ok = start(step(), new FilePath(workspace.toFile()));
+        Object result = ok.result();
+        fake.faults().executionErrorAt("8", "RuntimeException", "boom");
+        ComfyRunStep other = step();
+        other.setSet(Map.of("KSampler.seed", 99)); // not cached, so node 8 runs and fails
+        Started bad = start(other, null);
+        Throwable failure = bad.failure();
+
+        assertThat(ok.log().text() + bad.log().text()).doesNotContain(TOKEN);
+        assertThat(String.valueOf(result)).doesNotContain(TOKEN);
+        assertThat(failure.toString()).doesNotContain(TOKEN);
+        assertThat(new String(ok.context().lastSaved(), StandardCharsets.ISO_8859_1)).doesNotContain(TOKEN);
+        for (ComfyRunAction a : List.of(ok.action(), bad.action())) {
+            String model = String.join("|", a.getPromptId(), a.getServer(), a.getStatus(), String.valueOf(a.getMethod()),
+                    String.valueOf(a.getErrors()), String.valueOf(a.getCurrentNode()), a.getDisplayName(), a.getUrlName());
+            assertThat(model).doesNotContain(TOKEN);
+        }
+        assertThat(ok.execution().getStatus()).doesNotContain(TOKEN);
+        assertThat(ServerConfig.of(fake.baseUrl()).toString()).doesNotContain(TOKEN);
+    }
+}

@@ -1,0 +1,149 @@
+package io.jenkins.plugins.comfyrun;
+
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import hudson.model.Descriptor;
+import hudson.model.Job;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.util.Secret;
+import io.comfyrun.mirror.MirrorJenkins;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+
+/** Test doubles of Jenkins model objects, built on the mirror (which tests may subclass). */
+final class TestJenkins {
+    private TestJenkins() {
+    }
+
+    /** A fresh mirror "Jenkins" with the plugin's extensions registered; returns the global configuration. */
+    static ComfyGlobalConfiguration reset() {
+        MirrorJenkins.reset();
+        MirrorJenkins.register(new ComfyRunStep.DescriptorImpl());
+        MirrorJenkins.register(new ComfyServer.DescriptorImpl());
+        return MirrorJenkins.register(new ComfyGlobalConfiguration());
+    }
+
+    static class TestJob extends Job<TestJob, TestRun> {
+        TestJob(String name) {
+            super(name);
+        }
+    }
+
+    static final class TestRun extends Run<TestJob, TestRun> {
+        TestRun(TestJob job) throws IOException {
+            super(job);
+        }
+
+        static TestRun create(String jobName) {
+            try {
+                return new TestRun(new TestJob(jobName));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** A build log in memory. */
+    static final class BufferListener implements TaskListener {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+        @Override
+        public PrintStream getLogger() {
+            return out;
+        }
+
+        String text() {
+            synchronized (bytes) {
+                return bytes.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        private static final long serialVersionUID = 1L;
+    }
+
+    static final class SecretText implements StringCredentials {
+        private final String id;
+        private final Secret secret;
+
+        SecretText(String id, String secret) {
+            this.id = id;
+            this.secret = Secret.fromString(secret);
+        }
+
+        @Override
+        public Secret getSecret() {
+            return secret;
+        }
+
+        @Override
+        public String getId() {
+            return id;
+        }
+
+        @Override
+        public String getDescription() {
+            return "test secret text";
+        }
+
+        @Override
+        public CredentialsScope getScope() {
+            return CredentialsScope.GLOBAL;
+        }
+
+        @Override
+        public Descriptor<com.cloudbees.plugins.credentials.Credentials> getDescriptor() {
+            return null;
+        }
+
+        private static final long serialVersionUID = 1L;
+    }
+
+    static final class UserPassword implements StandardUsernamePasswordCredentials {
+        private final String id;
+        private final String user;
+        private final Secret password;
+
+        UserPassword(String id, String user, String password) {
+            this.id = id;
+            this.user = user;
+            this.password = Secret.fromString(password);
+        }
+
+        @Override
+        public String getUsername() {
+            return user;
+        }
+
+        @Override
+        public Secret getPassword() {
+            return password;
+        }
+
+        @Override
+        public String getId() {
+            return id;
+        }
+
+        @Override
+        public String getDescription() {
+            return "test user/password";
+        }
+
+        @Override
+        public CredentialsScope getScope() {
+            return CredentialsScope.GLOBAL;
+        }
+
+        @Override
+        public Descriptor<com.cloudbees.plugins.credentials.Credentials> getDescriptor() {
+            return null;
+        }
+
+        private static final long serialVersionUID = 1L;
+    }
+}

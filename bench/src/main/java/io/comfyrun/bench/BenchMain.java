@@ -83,6 +83,7 @@ public final class BenchMain {
         ObjectNode raw = report.raw;
         raw.put("started", startedAt.toString()).put("quick", quick);
         ObjectNode env = raw.putObject("environment");
+        env.put("load_average_start", loadAverage());
         env.put("cores", Runtime.getRuntime().availableProcessors()).put("java", System.getProperty("java.version"))
                 .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
                 .put("node", nodeVersion());
@@ -96,7 +97,7 @@ public final class BenchMain {
         // 1, 3, and throughput at scale 100: sequential prompts on a warm socket
         say("sequential prompts (terminal → result, requests per prompt)");
         int seqN = n(200, 20);
-        Results.Sequential eSeq = engine.sequential(100, 5, seqN);
+        Results.Sequential eSeq = engine.sequential(100, 30, seqN); // warm-up: steady state, JIT done
         Map<Peer, Results.Sequential> pSeq = new EnumMap<>(Peer.class);
         for (Peer p : Peer.values()) {
             pSeq.put(p, peers.sequential(p, 100, n(30, 5), 90_000));
@@ -178,7 +179,9 @@ public final class BenchMain {
         say("fake server: progress events per second to 100 clients");
         double[] fan = FakeBroadcast.progressPerSecond(wf, http, 100, n(2000, 300));
         raw.putObject("fake_fanout").put("clients", 100).put("progress_frames", (long) fan[0])
-                .put("seconds", Stats.round(fan[1])).put("per_second", Math.round(fan[2])).put("complete", fan[3] > 0);
+                .put("seconds", Stats.round(fan[1])).put("per_second", Math.round(fan[2])).put("complete", fan[3] > 0)
+                .put("progress_state_frames", (long) fan[4]).put("cpu_ms_fake_threads", Math.round(fan[5]))
+                .put("cpu_ms_client_threads", Math.round(fan[6]));
 
         // 10: throughput at full speed
         say("whole-workflow runs per second at full speed");
@@ -202,6 +205,9 @@ public final class BenchMain {
         raw.set("jar_start_ms", JSON.valueToTree(peers.jarStarts.stream().map(Stats::round).toList()));
         double minutes = (System.nanoTime() - start) / 60e9;
         raw.put("duration_minutes", Stats.round(minutes));
+        raw.put("load_average_end", loadAverage());
+        ObjectNode qd = raw.putObject("comfyrun_queued_events_while_measuring");
+        engine.queuedDuringMeasure.forEach((k, v) -> qd.put(String.valueOf(k), v));
 
         tables(eSeq, pSeq, eIn, pIn, e1, e100, s1, s100, eRc, pRc, heapPer, heapN, growth, total - warm, warm, lines, pTrain,
                 fan, inProc, container, eFull, eFull8, pFull);
@@ -233,6 +239,9 @@ public final class BenchMain {
     }
 
     private static Cell progressCell(Results.InFlight r, boolean judge, long timeoutMs) {
+        if (r.progress().empty() && r.outcome().equals("success")) {
+            return Cell.of("no progress callback at all while " + r.completed() + " prompts completed");
+        }
         if (r.progress().empty()) {
             return Cell.of("no progress callback matched a sent frame (" + r.outcome()
                     + (r.outcome().equals("timeout") ? ": did not finish within " + timeoutMs / 1000 + " s" : "") + ", "
@@ -252,7 +261,7 @@ public final class BenchMain {
                         double[] fan, double[] inProc, String container, Results.Sequential eFull, double eFull8,
                         Map<Peer, Results.Sequential> pFull) {
         Tables.build(report, eSeq, pSeq, eIn, pIn, e1, e100, s1, s100, eRc, pRc, heapPer, heapN, growth, growthPrompts,
-                growthWarm, lines, pTrain, fan, inProc, container, peers.jarStarts, eFull, eFull8, pFull);
+                growthWarm, engine.queuedDuringMeasure, lines, pTrain, fan, inProc, container, peers.jarStarts, eFull, eFull8, pFull);
     }
 
     static Cell terminal(Results.Sequential r) {
@@ -261,6 +270,14 @@ public final class BenchMain {
 
     static Cell progress(Results.InFlight r, boolean judge, long timeoutMs) {
         return progressCell(r, judge, timeoutMs);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     private static String nodeVersion() {

@@ -38,6 +38,8 @@ final class EngineBench {
 
     private final Workflows wf;
     private final OkHttpClient http;
+    /** Queue-position events delivered to listeners while the first ten prompts ran, per in-flight count. */
+    final Map<Integer, Integer> queuedDuringMeasure = new TreeMap<>();
 
     EngineBench(Workflows wf, OkHttpClient http) {
         this.wf = wf;
@@ -159,16 +161,24 @@ final class EngineBench {
             Map<String, Long> steps = new ConcurrentHashMap<>();
             CountDownLatch firstTen = new CountDownLatch(Math.min(n, 10));
             AtomicInteger completed = new AtomicInteger();
+            AtomicInteger queuedEvents = new AtomicInteger();
+            ProgressListener listener = stepTimes(steps).andThen(e -> {
+                if (e instanceof PromptEvent.Queued) {
+                    queuedEvents.incrementAndGet();
+                }
+            });
             for (int i = 0; i < n; i++) {
-                comfy.submit(server, PromptRequest.of(Workflows.variant(wf.txt2img, i)), stepTimes(steps)).result()
+                comfy.submit(server, PromptRequest.of(Workflows.variant(wf.txt2img, i)), listener).result()
                         .thenRun(() -> {
                             completed.incrementAndGet();
                             firstTen.countDown();
                         });
             }
             boolean queued = Workflows.awaitQueued(http, base, n + 1, Duration.ofSeconds(60));
+            int queuedBefore = queuedEvents.get();
             Workflows.interrupt(http, base, gate);
             boolean done = firstTen.await(120, TimeUnit.SECONDS);
+            queuedDuringMeasure.put(n, queuedEvents.get() - queuedBefore);
             Timeline t = Timeline.inProcess(fake.journal().entries());
             String outcome = !queued ? "not all queued within 60 s" : done ? "success" : "first 10 not done within 120 s";
             return new Results.InFlight(n, completed.get(), progressLatency(t, steps), null, outcome);
@@ -208,7 +218,13 @@ final class EngineBench {
         return new Results.Polling(n, windowSeconds, requests.size(), byRoute);
     }
 
-    /** The socket is reset as execution_success is sent; reconnects are refused for 2 s (real time). */
+    /** The txt2img's KSampler runs 20 steps: the reset comes with its last progress frame. */
+    static final int LAST_STEP = 20;
+
+    /**
+     * The socket is reset as the sampler's last step is sent (the end of the run: VAE decode, save and every
+     * terminal frame are lost); reconnects are refused for 2 s (real time).
+     */
     Results.Reconnect reconnect(int runs) throws Exception {
         double scale = 10;
         try (FakeComfyUI fake = fake(scale); ComfyClient comfy = ComfyClient.create()) {
@@ -218,7 +234,7 @@ final class EngineBench {
             int finished = 0;
             for (int i = 0; i < runs; i++) {
                 fake.journal().clear();
-                fake.faults().wsDrop(Trigger.onEvent("execution_success", 1).forClient("bench-reconnect"), WsAction.RST,
+                fake.faults().wsDrop(Trigger.onEvent("progress", LAST_STEP).forClient("bench-reconnect"), WsAction.RST,
                         2_000 * scale);
                 PromptResult r = comfy.submit(server, PromptRequest.of(Workflows.variant(wf.txt2img, i)), null)
                         .result().get(30, TimeUnit.SECONDS);

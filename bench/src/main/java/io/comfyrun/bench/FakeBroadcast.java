@@ -35,6 +35,7 @@ final class FakeBroadcast {
             fake.journal().recordFrames(false);
             fake.scenario().stepsPerSecond("KSampler", 1_000_000);
             AtomicLong received = new AtomicLong();
+            AtomicLong states = new AtomicLong();
             AtomicLong first = new AtomicLong();
             AtomicLong last = new AtomicLong();
             long expected = (long) clients * steps;
@@ -50,6 +51,9 @@ final class FakeBroadcast {
                 @Override
                 public void onMessage(WebSocket ws, String text) {
                     // PythonJson writes {"type": "progress", ...}; progress_state has a longer type name.
+                    if (text.startsWith("{\"type\": \"progress_state\",")) {
+                        states.incrementAndGet();
+                    }
                     if (text.startsWith("{\"type\": \"progress\",")) {
                         long now = System.nanoTime();
                         first.compareAndSet(0, now);
@@ -66,16 +70,38 @@ final class FakeBroadcast {
             if (!open.await(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("not all " + clients + " sockets opened within 30 s");
             }
+            long[] cpuBefore = cpuByGroup();
             ObjectNode graph = Workflows.variant(wf.txt2img, 7);
             ((ObjectNode) graph.path("3").path("inputs")).put("steps", steps);
             ObjectNode body = Workflows.JSON.createObjectNode();
             body.set("prompt", graph); // no client_id: progress goes to every socket
             Workflows.call(http, "POST", fake.baseUrl().toString().replaceAll("/$", "") + "/prompt", body.toString());
             boolean complete = all.await(120, TimeUnit.SECONDS);
+            long[] cpuAfter = cpuByGroup();
             sockets.forEach(s -> s.close(1000, "done"));
             dispatcher.executorService().shutdown();
             double secs = (last.get() - first.get()) / 1e9;
-            return new double[]{received.get(), secs, secs > 0 ? received.get() / secs : 0, complete ? 1 : 0};
+            return new double[]{received.get(), secs, secs > 0 ? received.get() / secs : 0, complete ? 1 : 0,
+                    states.get(), (cpuAfter[0] - cpuBefore[0]) / 1e6, (cpuAfter[1] - cpuBefore[1]) / 1e6};
         }
+    }
+
+    /** CPU nanoseconds used so far by the fake's threads and by the OkHttp (client) threads of this JVM. */
+    private static long[] cpuByGroup() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long fake = 0;
+        long client = 0;
+        for (java.lang.management.ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (ti == null) {
+                continue;
+            }
+            long cpu = Math.max(0, mx.getThreadCpuTime(ti.getThreadId()));
+            if (ti.getThreadName().startsWith("fake-comfyui")) {
+                fake += cpu;
+            } else if (ti.getThreadName().startsWith("OkHttp")) {
+                client += cpu;
+            }
+        }
+        return new long[]{fake, client};
     }
 }

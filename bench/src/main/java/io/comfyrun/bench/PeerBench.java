@@ -159,7 +159,7 @@ final class PeerBench {
         }
     }
 
-    /** Socket reset as execution_success is sent, reconnects refused 2 s; one fresh server per run. */
+    /** Socket reset with the sampler's last step, reconnects refused 2 s; one fresh server per run. */
     Results.Reconnect reconnect(Peer peer, int runs, long timeoutMs) throws Exception {
         double scale = 10;
         EngineBench.Recovery rec = new EngineBench.Recovery();
@@ -167,7 +167,8 @@ final class PeerBench {
         String last = "";
         for (int i = 0; i < runs; i++) {
             try (FakeProcess f = server("--time-scale", String.valueOf(scale))) {
-                f.admin("POST", "/__fake/faults", "{\"kind\": \"ws_rst\", \"trigger\": {\"on_event\": \"execution_success\"},"
+                f.admin("POST", "/__fake/faults", "{\"kind\": \"ws_rst\", \"trigger\": {\"on_event\": \"progress\", \"event_count\": "
+                        + EngineBench.LAST_STEP + "},"
                         + " \"refuse_reconnect_ms\": " + (2_000 * scale) + "}");
                 JsonNode run = runner.run(peer, "sequential", f.baseUrl, file("txt2img.json"), 1, timeoutMs);
                 last = run.path("outcome").asText("no output");

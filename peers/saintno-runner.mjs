@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Runs one ComfyUI prompt with @saintno/comfyui-sdk exactly as its README shows
+// Runs ComfyUI prompts with @saintno/comfyui-sdk exactly as its README shows
 // (ComfyApi + PromptBuilder + CallWrapper), recording every event the SDK delivers.
-// Usage: node saintno-runner.mjs <server-url> <workflow.json> [timeout-ms]
+// Usage: node saintno-runner.mjs <server-url> <workflow.json> [timeout-ms] [--prompts N] [--no-download]
 // Event timestamps ("t") are epoch milliseconds as a float: performance.timeOrigin + performance.now().
-import { RunRecord, parseArgs, outputNodeIds, isUnreachable, nowEpochMs } from "./lib/run-record.mjs";
+import {
+  RunRecord, parseArgs, outputNodeIds, isUnreachable, nowEpochMs, promptCopies, overallOutcome,
+} from "./lib/run-record.mjs";
 
 const startedAt = nowEpochMs();
-const { url, workflow, timeoutMs } = parseArgs(process.argv);
+const { url, workflow, timeoutMs, prompts, download } = parseArgs(process.argv);
 const record = new RunRecord("@saintno/comfyui-sdk", startedAt);
 record.deadline(timeoutMs);
 
@@ -39,43 +41,59 @@ try {
 
 await api.init().waitForReady();
 
-let builder = new PromptBuilder(workflow, [], outputs);
-for (const id of outputs) builder = builder.setOutputNode(id, id);
-
-let lastFailure = null;
-const result = await new CallWrapper(api, builder)
-  .onPending((promptId) => {
-    record.result.prompt_id = promptId ?? record.result.prompt_id;
-    record.event("onPending", { prompt_id: promptId });
-  })
-  .onStart((promptId) => record.event("onStart", { prompt_id: promptId }))
-  .onProgress((info, promptId) => record.event("onProgress", { ...info, prompt_id: promptId }))
-  .onPreview((blob, promptId) => record.event("onPreview", { prompt_id: promptId }))
-  .onOutput((key, data, promptId) => record.event("onOutput", { node: String(key), prompt_id: promptId }))
-  .onFinished((data, promptId) => record.event("onFinished", { prompt_id: promptId }))
-  .onFailed((err, promptId) => {
-    // onFailed can fire and the run still succeed later (see docs): keep it, decide at the end.
-    lastFailure = err;
-    record.error(err);
-    record.event("onFailed", { prompt_id: promptId });
-  })
-  .run();
-
-if (!result) {
-  const name = lastFailure?.name ?? "";
-  const outcome =
-    name === "ExecutionInterruptedError" ? "interrupted" : name === "EnqueueFailedError" ? "rejected" : "failed";
-  api.destroy();
-  record.finish(outcome);
-} else {
-  const files = [];
-  for (const [node, out] of Object.entries(result)) {
-    for (const image of out?.images ?? []) {
-      // Download through the SDK, as a user would, to prove /view serves the bytes.
-      const blob = await api.getImage(image);
-      files.push({ node, filename: image.filename, subfolder: image.subfolder, type: image.type, bytes: blob.size });
-    }
+/** One prompt through one CallWrapper; resolves to {prompt_id, outcome, images}. */
+async function runOne(prompt) {
+  let builder = new PromptBuilder(prompt, [], outputs);
+  for (const id of outputs) builder = builder.setOutputNode(id, id);
+  let promptId = null;
+  let lastFailure = null;
+  const result = await new CallWrapper(api, builder)
+    .onPending((id) => {
+      promptId = id ?? promptId;
+      record.event("onPending", { prompt_id: id });
+    })
+    .onStart((id) => record.event("onStart", { prompt_id: id }))
+    .onProgress((info, id) => record.event("onProgress", { ...info, prompt_id: id }))
+    .onPreview((blob, id) => record.event("onPreview", { prompt_id: id }))
+    .onOutput((key, data, id) => record.event("onOutput", { node: String(key), prompt_id: id }))
+    .onFinished((data, id) => record.event("onFinished", { prompt_id: id }))
+    .onFailed((err, id) => {
+      // onFailed can fire and the run still succeed later (see docs): keep it, decide at the end.
+      lastFailure = err;
+      record.error(err);
+      record.event("onFailed", { prompt_id: id });
+    })
+    .run();
+  if (!result) {
+    const name = lastFailure?.name ?? "";
+    const outcome =
+      name === "ExecutionInterruptedError" ? "interrupted" : name === "EnqueueFailedError" ? "rejected" : "failed";
+    return { prompt_id: promptId, outcome, images: [] };
   }
-  api.destroy();
-  record.finish("success", { outputs: files });
+  const images = [];
+  for (const [node, out] of Object.entries(result)) {
+    for (const image of out?.images ?? []) images.push({ node, image });
+  }
+  return { prompt_id: promptId, outcome: "success", images };
 }
+
+const runs = await Promise.all(promptCopies(workflow, prompts).map(runOne));
+
+record.downloading();
+const files = [];
+for (const run of runs) {
+  for (const { node, image } of run.images) {
+    const file = { prompt_id: run.prompt_id, node, filename: image.filename, subfolder: image.subfolder, type: image.type };
+    if (download) {
+      // Through the SDK, as a user would, to prove /view serves the bytes.
+      file.bytes = (await api.getImage(image)).size;
+    }
+    files.push(file);
+  }
+}
+api.destroy();
+await record.finish(overallOutcome(runs.map((r) => r.outcome)), {
+  prompt_id: runs[0].prompt_id,
+  prompts: runs.map(({ prompt_id, outcome }) => ({ prompt_id, outcome })),
+  outputs: files,
+});

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Runs one ComfyUI prompt with @stable-canvas/comfyui-client exactly as its README shows for
-// Node.js (Client with WebSocket + fetch, connect(), enqueue()), recording every event the SDK delivers.
-// Usage: node stable-canvas-runner.mjs <server-url> <workflow.json> [timeout-ms]
+// Runs ComfyUI prompts with @stable-canvas/comfyui-client exactly as its README shows for Node.js
+// (Client with WebSocket + fetch, connect(), enqueue()), recording every event the SDK delivers.
+// Usage: node stable-canvas-runner.mjs <server-url> <workflow.json> [timeout-ms] [--prompts N] [--no-download]
 // Event timestamps ("t") are epoch milliseconds as a float: performance.timeOrigin + performance.now().
-import { RunRecord, parseArgs, isUnreachable, nowEpochMs } from "./lib/run-record.mjs";
+import {
+  RunRecord, parseArgs, isUnreachable, nowEpochMs, promptCopies, overallOutcome,
+} from "./lib/run-record.mjs";
 
 const startedAt = nowEpochMs();
-const { url, workflow, timeoutMs } = parseArgs(process.argv);
+const { url, workflow, timeoutMs, prompts, download } = parseArgs(process.argv);
 const record = new RunRecord("@stable-canvas/comfyui-client", startedAt);
 record.deadline(timeoutMs);
 
@@ -42,34 +44,48 @@ try {
 }
 await client.connect({ timeout_ms: Math.max(1000, Math.min(timeoutMs, 10000)) });
 
-try {
-  const out = await client.enqueue(workflow, {
-    // Keep the submitted prompt exactly as given (enqueue() would otherwise randomise seeds),
-    // so repeated runs are comparable and a resubmission really is identical.
-    disable_random_seed: true,
-    timeout_ms: Math.max(1001, timeoutMs),
-    progress: (p) => record.event("onProgress", p),
-    on_error: (err) => record.error(err),
-  });
-  record.result.prompt_id = out.prompt_id ?? null;
-  const files = out.images.map((image) =>
-    image.type === "url"
-      ? { url: image.data }
-      : { mime: image.mime, bytes: image.data?.byteLength ?? 0 });
-  // Download URL outputs the way a user of this client would, to prove /view serves the bytes.
-  for (const file of files) {
-    if (file.url) {
+/** One prompt through enqueue(); resolves to {prompt_id, outcome, images}. */
+async function runOne(prompt) {
+  try {
+    const out = await client.enqueue(prompt, {
+      // Keep the submitted prompt exactly as given (enqueue() would otherwise randomise seeds),
+      // so repeated runs are comparable and a resubmission really is identical.
+      disable_random_seed: true,
+      timeout_ms: Math.max(1001, timeoutMs),
+      progress: (p) => record.event("onProgress", p),
+      on_error: (err) => record.error(err),
+    });
+    return { prompt_id: out.prompt_id ?? null, outcome: "success", images: out.images };
+  } catch (e) {
+    record.error(e);
+    const outcome =
+      e instanceof WorkflowInterruptedError ? "interrupted" : e instanceof PromptEnqueueError ? "rejected" : "failed";
+    return { prompt_id: null, outcome, images: [] };
+  }
+}
+
+const runs = await Promise.all(promptCopies(workflow, prompts).map(runOne));
+
+record.downloading();
+const files = [];
+for (const run of runs) {
+  for (const image of run.images) {
+    // Binary images are what the client handed back in memory (its previews, labelled by the client);
+    // URL images are the saved outputs, fetched the way a user of this client would.
+    const file = image.type === "url"
+      ? { prompt_id: run.prompt_id, url: image.data }
+      : { prompt_id: run.prompt_id, mime: image.mime, bytes: image.data?.byteLength ?? 0 };
+    if (file.url && download) {
       const res = await countingFetch(file.url, { signal: AbortSignal.timeout(10000) });
       file.status = res.status;
       file.bytes = (await res.arrayBuffer()).byteLength;
     }
+    files.push(file);
   }
-  client.close();
-  await record.finish("success", { outputs: files });
-} catch (e) {
-  record.error(e);
-  client.close();
-  const outcome =
-    e instanceof WorkflowInterruptedError ? "interrupted" : e instanceof PromptEnqueueError ? "rejected" : "failed";
-  await record.finish(outcome);
 }
+client.close();
+await record.finish(overallOutcome(runs.map((r) => r.outcome)), {
+  prompt_id: runs[0].prompt_id,
+  prompts: runs.map(({ prompt_id, outcome }) => ({ prompt_id, outcome })),
+  outputs: files,
+});

@@ -13,50 +13,90 @@ export function nowEpochMs() {
   return performance.timeOrigin + performance.now();
 }
 
-const USAGE = `usage: node <runner>.mjs <server-url> <workflow.json> [timeout-ms]
+const USAGE = `usage: node <runner>.mjs <server-url> <workflow.json> [timeout-ms] [--prompts N] [--no-download]
   server-url     e.g. http://127.0.0.1:8188
   workflow.json  a ComfyUI prompt in API format ({"3": {"class_type": ..., "inputs": ...}, ...})
   timeout-ms     overall deadline for the whole run (default 60000)
-Prints ONE JSON line: {"client","outcome","prompt_id","outputs","events","requests","errors",...}
-outcome is one of: success, failed, interrupted, rejected, unreachable, timeout.
+  --prompts N    submit N copies at once on the one client (one socket); copy i gets seed + i in every
+                 "seed"/"noise_seed" input so none is served from the cache (default 1: sent unchanged)
+  --no-download  do not fetch the output files from /view afterwards
+Prints ONE JSON line: {"client","outcome","prompt_id","prompts","outputs","events","requests",
+"download_requests","errors",...}; outcome is one of: success, failed, interrupted, rejected,
+unreachable, timeout (for N prompts: success only if all succeeded, else the first other outcome).
 Exit status 0 only for success.`;
 
-/** Parses argv into {url, workflow, workflowFile, timeoutMs}; exits with usage on bad input. */
+function usageError(message) {
+  console.error(message);
+  console.error(USAGE);
+  process.exit(64);
+}
+
+/** Parses argv into {url, workflow, workflowFile, timeoutMs, prompts, download}; exits with usage on bad input. */
 export function parseArgs(argv) {
-  const args = argv.slice(2);
-  if (args.includes("-h") || args.includes("--help")) {
+  const raw = argv.slice(2);
+  if (raw.includes("-h") || raw.includes("--help")) {
     console.log(USAGE);
     process.exit(0);
   }
-  if (args.length < 2) {
-    console.error(USAGE);
-    process.exit(64);
+  const positional = [];
+  let prompts = 1;
+  let download = true;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === "--prompts") {
+      prompts = Number(raw[++i]);
+      if (!Number.isInteger(prompts) || prompts < 1) usageError(`invalid --prompts '${raw[i]}': expected a whole number >= 1`);
+    } else if (raw[i] === "--no-download") {
+      download = false;
+    } else if (raw[i].startsWith("--")) {
+      usageError(`unknown option '${raw[i]}'`);
+    } else {
+      positional.push(raw[i]);
+    }
   }
-  const [rawUrl, workflowFile, rawTimeout] = args;
+  if (positional.length < 2 || positional.length > 3) usageError("expected <server-url> <workflow.json> [timeout-ms]");
+  const [rawUrl, workflowFile, rawTimeout] = positional;
   let url;
   try {
     url = new URL(rawUrl);
   } catch {
-    console.error(`invalid server URL '${rawUrl}': expected e.g. http://127.0.0.1:8188`);
-    process.exit(64);
+    usageError(`invalid server URL '${rawUrl}': expected e.g. http://127.0.0.1:8188`);
   }
   let workflow;
   try {
     workflow = JSON.parse(readFileSync(workflowFile, "utf8"));
   } catch (e) {
-    console.error(`cannot read workflow '${workflowFile}': ${e.message}`);
-    process.exit(64);
+    usageError(`cannot read workflow '${workflowFile}': ${e.message}`);
   }
   if (workflow === null || typeof workflow !== "object" || Array.isArray(workflow)) {
-    console.error(`workflow '${workflowFile}' is not a JSON object of nodes in API format`);
-    process.exit(64);
+    usageError(`workflow '${workflowFile}' is not a JSON object of nodes in API format`);
   }
   const timeoutMs = rawTimeout === undefined ? 60000 : Number(rawTimeout);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    console.error(`invalid timeout '${rawTimeout}': expected a positive number of milliseconds`);
-    process.exit(64);
+    usageError(`invalid timeout '${rawTimeout}': expected a positive number of milliseconds`);
   }
-  return { url: url.toString().replace(/\/$/, ""), workflow, workflowFile, timeoutMs };
+  return { url: url.toString().replace(/\/$/, ""), workflow, workflowFile, timeoutMs, prompts, download };
+}
+
+/**
+ * The prompts to submit: the workflow unchanged when there is one, else copies whose seeds differ
+ * (seed + i), so that each copy really executes instead of being answered from the server's cache.
+ */
+export function promptCopies(workflow, count) {
+  if (count === 1) return [workflow];
+  return Array.from({ length: count }, (_, i) => {
+    const copy = structuredClone(workflow);
+    for (const node of Object.values(copy)) {
+      for (const key of ["seed", "noise_seed"]) {
+        if (node?.inputs && typeof node.inputs[key] === "number") node.inputs[key] += i;
+      }
+    }
+    return copy;
+  });
+}
+
+/** The overall outcome of several prompts: success if all succeeded, else the first other outcome. */
+export function overallOutcome(outcomes) {
+  return outcomes.find((o) => o !== "success") ?? "success";
 }
 
 /** Node ids of the output nodes (SaveImage / PreviewImage) of an API-format prompt, sorted. */
@@ -74,11 +114,13 @@ export class RunRecord {
       client,
       outcome: "timeout",
       prompt_id: null,
+      prompts: [],
       started: startedAt,
       finished: null,
       outputs: [],
       events: [],
       requests: 0,
+      download_requests: 0,
       errors: [],
     };
     this.done = false;
@@ -119,12 +161,22 @@ export class RunRecord {
     this.result.errors.push({ t: nowEpochMs(), name, message: message.slice(0, 2000) });
   }
 
-  /** A fetch that counts every HTTP request the SDK makes, then delegates to the real one. */
+  /**
+   * A fetch that counts every HTTP request made through it, then delegates to the real one. Requests
+   * made while downloading outputs (after {@link #downloading}) are counted apart, so "requests" is
+   * what the SDK needed to submit and track the prompts.
+   */
   countingFetch(realFetch = globalThis.fetch) {
     return (...args) => {
-      this.result.requests++;
+      if (this.inDownload) this.result.download_requests++;
+      else this.result.requests++;
       return realFetch(...args);
     };
+  }
+
+  /** From now on, requests are downloads of outputs. */
+  downloading() {
+    this.inDownload = true;
   }
 
   /**

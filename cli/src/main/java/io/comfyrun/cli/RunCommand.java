@@ -3,6 +3,10 @@ package io.comfyrun.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.comfyrun.client.ComfyClient;
 import io.comfyrun.client.Deadlines;
+import io.comfyrun.client.Outcome;
+import io.comfyrun.client.PromptHandle;
+import io.comfyrun.client.PromptResult;
+import io.comfyrun.client.QueueSnapshot;
 import io.comfyrun.client.ResultMaps;
 import io.comfyrun.client.ServerAuth;
 import io.comfyrun.client.ServerConfig;
@@ -77,6 +81,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParser.class,
             description = "Give up on a prompt after this long overall, e.g. 90s, 10m, 2h (default: no limit).")
     Duration timeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationParser.class,
+            description = "How long to try to reach the server before giving up with exit code 4 (default: 30s, at most --timeout).")
+    Duration connectTimeout;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Workflows in flight at once (default: ${DEFAULT-VALUE}).")
     int concurrency = 1;
@@ -204,6 +212,12 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         JsonEvents events = json ? new JsonEvents(stdout) : null;
         boolean single = inputs.size() == 1 && inputs.get(0).chain() == null;
         Deadlines deadlines = timeout == null ? Deadlines.DEFAULTS : Deadlines.DEFAULTS.withTotal(timeout);
+        Duration connect = connectTimeout != null ? connectTimeout : deadlines.connect();
+        if (timeout != null && connect.compareTo(timeout) > 0) {
+            connect = timeout;
+        }
+        deadlines = deadlines.withConnect(connect);
+        List<PromptHandle> handles = java.util.Collections.synchronizedList(new ArrayList<>());
         List<ProgressLog> logs = new ArrayList<>();
         ExecutorService io = Executors.newFixedThreadPool(2, named("comfyrun-io"));
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named("comfyrun-ticker"));
@@ -213,10 +227,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             for (Input input : inputs) {
                 if (input.chain() == null) {
                     jobs.add(new PromptJob(input.name(), client, config, input.workflow(), deadlines,
-                            listener(single ? "" : input.name(), console, events, logs), outputs, h -> { }));
+                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add));
                 } else {
                     jobs.add(new Chain(input.name(), client, config, input.chain().steps(), deadlines,
-                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, h -> { }));
+                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, handles::add));
                 }
             }
             ticker.scheduleAtFixedRate(() -> {
@@ -250,12 +264,48 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 }
             }
             console.clearBar();
+            cancelTimedOut(client, config, handles);
             int code = exitCode(result);
             report(result, code, console, events, single);
             return code;
         } finally {
             ticker.shutdownNow();
             io.shutdownNow();
+        }
+    }
+
+    /**
+     * A prompt that timed out may still be on the server. The engine cancels it, but asynchronously after the
+     * result, so closing the client right away could cut that short: make sure here, touching only our own
+     * prompt (removed if pending; interrupted by id, and only after /queue shows it is the one running).
+     */
+    private void cancelTimedOut(ComfyClient client, ServerConfig config, List<PromptHandle> handles) {
+        List<String> ids = new ArrayList<>();
+        synchronized (handles) {
+            for (PromptHandle h : handles) {
+                PromptResult r = h.result().getNow(null);
+                if (r != null && r.outcome() == Outcome.TIMED_OUT) {
+                    ids.add(h.promptId());
+                }
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            var api = client.http(config);
+            QueueSnapshot queue = api.queue();
+            List<String> pending = ids.stream().filter(id -> queue.pendingPosition(id) > 0).toList();
+            if (!pending.isEmpty()) {
+                api.deleteFromQueue(pending);
+            }
+            for (String id : ids) {
+                if (queue.isRunning(id)) {
+                    api.interrupt(id);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            stderr.println("comfyrun: could not confirm the cancel of the timed-out prompt(s) " + ids + ": " + e.getMessage());
         }
     }
 

@@ -170,6 +170,7 @@ public final class ServerConnection implements Closeable {
         ensureReady();
         PromptTracker t = new PromptTracker(promptId, clientId(), config.baseUrl(), WorkflowNodes.of(request.workflow()),
                 request.deadlines(), Instant.now(), currentMethod(), listener, client.listeners(), this::cancel);
+        t.onDone(this::finished);
         trackers.put(promptId, t);
         startMaintenance();
         if (request.beforeSubmit() != null) {
@@ -190,6 +191,7 @@ public final class ServerConnection implements Closeable {
                 WorkflowNodes.empty(), snapshot.deadlines(), snapshot.createdAt(), currentMethod(), listener,
                 client.listeners(), this::cancel);
         t.restore(snapshot);
+        t.onDone(this::finished);
         trackers.put(snapshot.promptId(), t);
         if (snapshot.clientId() != null && !snapshot.clientId().equals(clientId())) {
             t.orphan(); // its events go to a socket we do not have: follow it by polling

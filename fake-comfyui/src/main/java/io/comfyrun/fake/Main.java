@@ -42,6 +42,10 @@ public final class Main implements Callable<Integer> {
             description = "'none' disables binary preview frames; anything else enables them (default: latent2rgb).")
     String previewMethod = "latent2rgb";
 
+    @Option(names = "--journal-frames", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Record every WebSocket frame in the journal (default: on; --no-journal-frames for load tests).")
+    boolean journalFrames = true;
+
     @Override
     public Integer call() throws InterruptedException {
         FakeComfyUI.Builder b = FakeComfyUI.builder().host(host).port(port)
@@ -59,6 +63,7 @@ public final class Main implements Callable<Integer> {
             b.dataDir(dataDir);
         }
         FakeComfyUI fake = b.start();
+        fake.journal().recordFrames(journalFrames);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             fake.close();

@@ -76,6 +76,7 @@ public final class PromptTracker implements PromptHandle {
     private int runningUnseen;
     private PromptResult finalResult;
     private Set<String> logged;
+    private java.util.function.Consumer<PromptTracker> onDone = t -> { };
     private Set<String> downloaded;
 
     private static final class Slot {
@@ -114,6 +115,11 @@ public final class PromptTracker implements PromptHandle {
         }
         this.logged = Set.of();
         this.downloaded = Set.of();
+    }
+
+    /** Called (under this tracker's lock) when the outcome is decided, before the result future completes. */
+    public synchronized void onDone(java.util.function.Consumer<PromptTracker> hook) {
+        this.onDone = hook;
     }
 
     /** Restores what a snapshot says (resume). */
@@ -686,6 +692,7 @@ public final class PromptTracker implements PromptHandle {
         PromptResult r = new PromptResult(outcome, promptId, server, method, Duration.between(from, Instant.now()),
                 runs, outputs, errors);
         finalResult = r;
+        onDone.accept(this);
         emit(new PromptEvent.Finished(promptId, r));
         sink.then(() -> result.complete(r));
     }

@@ -85,8 +85,9 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
     private void init() {
         addExposedPorts(COMFYUI_PORT);
         // A scratch image has no shell, so the default port probe (which execs /bin/sh inside)
-        // would report "started" before the server listens: ask the server itself.
-        waitingFor(Wait.forHttp("/system_stats").forPort(COMFYUI_PORT).forStatusCode(200)
+        // would report "started" before the server listens: ask the server itself. The admin health
+        // route, not a ComfyUI one, because a scenario may script faults on every ComfyUI route.
+        waitingFor(Wait.forHttp(ADMIN_PREFIX + "/health").forPort(COMFYUI_PORT).forStatusCode(200)
                 .withStartupTimeout(STARTUP_TIMEOUT));
     }
 

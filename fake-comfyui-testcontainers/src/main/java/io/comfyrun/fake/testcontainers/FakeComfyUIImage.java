@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,7 @@ public final class FakeComfyUIImage {
 
     private static final System.Logger LOG = System.getLogger(FakeComfyUIImage.class.getName());
     private static final String LOCAL_BUILD_LABEL = "io.comfyrun.fake.local-build";
+    private static final Duration LOCAL_BUILD_MIN_AGE = Duration.ofHours(1);
     private static final Object BUILD_LOCK = new Object();
 
     private FakeComfyUIImage() {
@@ -140,13 +143,19 @@ public final class FakeComfyUIImage {
 
     /**
      * Every rebuilt jar gives a new tag; without this, CI machines would collect one image per build.
-     * Only images this class built (by label) are touched, and one a container still uses stays.
+     * Only images this class built (by label) are touched, one a container still uses stays, and so
+     * does any built in the last hour: another build on the same engine (a second checkout, a parallel
+     * job) may have just built it and be about to start it.
      */
     private static void removeOlderLocalBuilds(String keep) {
+        long cutoffEpochSeconds = Instant.now().minus(LOCAL_BUILD_MIN_AGE).getEpochSecond();
         try {
             List<Image> images = DockerClientFactory.lazyClient().listImagesCmd()
                     .withLabelFilter(Map.of(LOCAL_BUILD_LABEL, "true")).exec();
             for (Image image : images) {
+                if (image.getCreated() == null || image.getCreated() > cutoffEpochSeconds) {
+                    continue;
+                }
                 String[] tags = image.getRepoTags() == null ? new String[0] : image.getRepoTags();
                 for (String tag : tags) {
                     if (!tag.equals(keep) && tag.startsWith(REPOSITORY + ":local-")) {

@@ -104,14 +104,44 @@ class FakeComfyUIContainerTest {
     }
 
     @Test
-    void anImageGivenByNameIsUsedAsIs() throws Exception {
+    void faultsInjectedThroughTheAdminApiHitTheWireAndTheJournal() throws Exception {
+        try (ComfyWire wire = new ComfyWire(fake.getBaseUrl())) {
+            HttpResponse<String> installed = wire.post(FakeComfyUIContainer.ADMIN_PREFIX + "/faults",
+                    "{\"kind\": \"http_status\", \"status\": 503, \"times\": 1,"
+                            + " \"trigger\": {\"route\": \"/queue\", \"method\": \"GET\"}}");
+            assertThat(installed.statusCode()).as(installed.body()).isEqualTo(200);
+
+            assertThat(wire.get("/queue").statusCode()).isEqualTo(503);
+            assertThat(wire.get("/api/queue").statusCode()).as("one-shot fault, already spent").isEqualTo(200);
+
+            JsonNode faults = wire.getJson(FakeComfyUIContainer.ADMIN_PREFIX + "/journal?kind=FAULT").path("entries");
+            assertThat(faults).as("the injected fault is journaled").isNotEmpty();
+            assertThat(faults.toString()).contains("/queue");
+        }
+    }
+
+    @Test
+    void anImageGivenByNameIsUsedAsIsAndReceivesTheScenario() throws Exception {
         // The image the default constructor built, now named explicitly like a pulled or self-built one.
         String builtImage = fake.getDockerImageName();
-        try (FakeComfyUIContainer byName = new FakeComfyUIContainer(DockerImageName.parse(builtImage))) {
+        try (FakeComfyUIContainer byName = new FakeComfyUIContainer(DockerImageName.parse(builtImage))
+                .withScenario("{\"time_scale\": 7, \"seed\": 1234}")) {
             byName.start();
             try (ComfyWire wire = new ComfyWire(byName.getBaseUrl())) {
                 assertThat(wire.getJson("/system_stats").path("system").isObject()).isTrue();
+                JsonNode scenario = wire.getJson(FakeComfyUIContainer.ADMIN_PREFIX + "/scenario");
+                assertThat(scenario.path("time_scale").asDouble()).isEqualTo(7.0);
+                assertThat(scenario.path("seed").asLong()).isEqualTo(1234L);
             }
+        }
+    }
+
+    @Test
+    void commandLineOptionsReachTheServer() throws Exception {
+        try (ComfyWire wire = new ComfyWire(fake.getBaseUrl())) {
+            JsonNode scenario = wire.getJson(FakeComfyUIContainer.ADMIN_PREFIX + "/scenario");
+            assertThat(scenario.path("time_scale").asDouble()).isEqualTo(50.0);
+            assertThat(scenario.path("seed").asLong()).isEqualTo(42L);
         }
     }
 

@@ -26,6 +26,8 @@ public final class PythonJson {
             .build();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    // the separators printer keeps no per-call state, so one writer serves every thread
+    private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = MAPPER.writer(new PythonSeparators());
 
     private PythonJson() {
     }
@@ -40,14 +42,18 @@ public final class PythonJson {
 
     public static String write(JsonNode node) {
         try {
-            return MAPPER.writer(new PythonSeparators()).writeValueAsString(node);
+            return WRITER.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     public static byte[] writeBytes(JsonNode node) {
-        return write(node).getBytes(StandardCharsets.UTF_8);
+        try {
+            return WRITER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Parses a request body; the caller turns a failure into ComfyUI's 500. */

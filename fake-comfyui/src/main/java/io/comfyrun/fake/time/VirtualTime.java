@@ -1,5 +1,6 @@
 package io.comfyrun.fake.time;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,8 @@ import java.util.concurrent.TimeUnit;
  * single engine thread, which keeps the global message order ComfyUI's one publish loop has.
  */
 public final class VirtualTime {
+
+    private static final System.Logger LOG = System.getLogger(VirtualTime.class.getName());
 
     private final ScheduledExecutorService engine;
     private volatile double timeScale;
@@ -37,11 +40,30 @@ public final class VirtualTime {
     /** Runs {@code task} on the engine thread after {@code virtualMs} of scenario time. */
     public ScheduledFuture<?> after(double virtualMs, Runnable task) {
         long nanos = toRealNanos(virtualMs);
-        return engine.schedule(task, Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        try {
+            return engine.schedule(logged(task), Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null; // shutting down
+        }
     }
 
     /** Runs {@code task} on the engine thread as soon as it is free, after what is already queued. */
     public void soon(Runnable task) {
-        engine.execute(task);
+        try {
+            engine.execute(logged(task));
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    // a scheduled task's exception would otherwise vanish into its future and silently stop a prompt
+    private static Runnable logged(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "fake-comfyui engine task failed", e);
+            }
+        };
     }
 }

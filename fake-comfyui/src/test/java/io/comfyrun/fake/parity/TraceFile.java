@@ -112,6 +112,15 @@ public record TraceFile(String name, List<Event> events) {
         }
     }
 
+    /** One recording made of several in a row, under {@code name} (frames that span them stay together). */
+    public static TraceFile concat(String name, TraceFile... parts) {
+        List<Event> events = new ArrayList<>();
+        for (TraceFile part : parts) {
+            events.addAll(part.events());
+        }
+        return new TraceFile(name, List.copyOf(events));
+    }
+
     public List<Http> http() {
         return events.stream().filter(Http.class::isInstance).map(Http.class::cast).toList();
     }

@@ -12,9 +12,8 @@ import io.comfyrun.client.PromptRequest;
 import io.comfyrun.client.PromptResult;
 import io.comfyrun.client.PromptSnapshot;
 import io.comfyrun.client.ServerConfig;
-import io.comfyrun.client.ViewResponse;
-import io.comfyrun.client.files.OutputSink;
-import io.comfyrun.client.files.SafeNames;
+import io.comfyrun.client.files.DownloadedFile;
+import io.comfyrun.client.files.OutputDownloader;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
 import io.comfyrun.client.progress.PromptProgress;
@@ -22,8 +21,6 @@ import io.comfyrun.client.progress.log.ProgressLog;
 import io.comfyrun.client.workflow.Workflow;
 import io.comfyrun.client.workflow.WorkflowOverrides;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -129,7 +126,8 @@ public class ComfyRunExecution extends StepExecution {
             PromptHandle h = ComfyRuntime.client().submit(config, request, listener());
             attach(h);
         } catch (Throwable t) {
-            finishFailure(asStepFailure(t));
+            // a stop() during preparation makes persistBeforeSubmit refuse the POST: end with the stop's cause
+            finishFailure(stopCause != null ? stopCause : asStepFailure(t));
         }
     }
 
@@ -210,28 +208,34 @@ public class ComfyRunExecution extends StepExecution {
         }
     }
 
+    /**
+     * Inside node {}: the engine's downloader streams each output through {@code /view} into the workspace (checked
+     * names, write-then-rename, size cap). A file that cannot be saved fails the step after the others are saved.
+     */
     private Map<OutputRef, StepResult.Written> downloadOutputs(PromptResult r) throws IOException, InterruptedException {
         Map<OutputRef, StepResult.Written> written = new LinkedHashMap<>();
         FilePath ws = getContext().get(FilePath.class);
         if (ws == null || r.outputs().isEmpty()) {
             return written; // outside node {}: the result still lists the outputs, nothing is downloaded
         }
-        WorkspaceOutputSink sink = new WorkspaceOutputSink(ws, outputDir);
         ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
-        for (OutputRef o : r.outputs()) {
-            String rel = SafeNames.relativePath(o.subfolder(), o.filename());
-            long size = 0;
-            try (ViewResponse view = ComfyRuntime.client().http(config).view(o);
-                 OutputSink.PendingFile file = sink.open(rel)) {
-                OutputStream out = file.stream();
-                InputStream in = view.body();
-                size = in.transferTo(out);
-                written.put(o, new StepResult.Written(file.commit(), size));
+        List<DownloadedFile> files = OutputDownloader.defaults()
+                .downloadAll(ComfyRuntime.client().http(config), r.outputs(), new WorkspaceOutputSink(ws, outputDir));
+        List<String> problems = new ArrayList<>();
+        for (DownloadedFile f : files) {
+            if (f.ok()) {
+                written.put(f.output(), new StepResult.Written(f.location(), f.bytes()));
+            } else {
+                problems.add(f.relativePath() + ": " + f.error());
             }
         }
         if (!quiet && !written.isEmpty()) {
             println(ProgressLog.PREFIX + "saved " + written.size() + " output" + (written.size() == 1 ? "" : "s") + " to "
                     + (outputDir.isEmpty() ? "the workspace" : outputDir + "/"));
+        }
+        if (!problems.isEmpty()) {
+            throw new AbortException("ComfyUI prompt " + r.promptId() + " on " + target.label() + " succeeded but "
+                    + problems.size() + " output(s) could not be saved to the workspace: " + String.join("; ", problems));
         }
         return written;
     }
@@ -330,7 +334,7 @@ public class ComfyRunExecution extends StepExecution {
                 ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
                 attach(ComfyRuntime.client().resume(s, config, listener()));
             } catch (Throwable t) {
-                finishFailure(asStepFailure(t));
+                finishFailure(stopCause != null ? stopCause : asStepFailure(t));
             }
         });
     }

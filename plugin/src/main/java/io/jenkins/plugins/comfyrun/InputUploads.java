@@ -4,6 +4,7 @@ import hudson.AbortException;
 import hudson.FilePath;
 import io.comfyrun.client.ComfyHttpApi;
 import io.comfyrun.client.UploadedFile;
+import io.comfyrun.client.files.InputUploader;
 import io.comfyrun.client.workflow.WorkflowOverrides;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,8 +18,8 @@ import java.util.Map;
  * (it may rename a duplicate). This is how chains work: the output of one run is the input of the next.
  */
 final class InputUploads {
-    /** Inputs are images or masks; anything bigger is almost certainly a mistake (and is read into memory). */
-    static final long MAX_INPUT_BYTES = 256L * 1024 * 1024;
+    /** Inputs are images or masks, read into memory on the controller: the engine's upload cap applies. */
+    static final long MAX_INPUT_BYTES = InputUploader.DEFAULT_MAX_BYTES;
 
     private InputUploads() {
     }
@@ -49,7 +50,7 @@ final class InputUploads {
                 in.transferTo(out);
                 data = out.toByteArray();
             }
-            UploadedFile up = http.uploadImage(f.getName(), data, "", "input", true);
+            UploadedFile up = InputUploader.upload(http, f.getName(), data);
             overrides.put(e.getKey(), up.inputValue());
         }
         return WorkflowOverrides.of(overrides);

@@ -90,6 +90,25 @@ class ComfyGlobalConfigurationTest {
                 .isInstanceOf(AbortException.class).hasMessageContaining("disabled by the Jenkins administrator");
     }
 
+    /** Configuration as code binds through @DataBoundSetter: every configurable getter needs one. */
+    @Test
+    void everyPropertyHasADataBoundSetter() {
+        for (Class<?> c : List.of(ComfyGlobalConfiguration.class, ComfyServer.class)) {
+            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                String n = m.getName();
+                if (!java.lang.reflect.Modifier.isPublic(m.getModifiers()) || java.lang.reflect.Modifier.isStatic(m.getModifiers()) || m.getParameterCount() != 0
+                        || !(n.startsWith("get") || n.startsWith("is")) || n.equals("getDisplayName")
+                        || n.equals("getName") || n.equals("getUrl")) {
+                    continue; // name and url are constructor parameters
+                }
+                String prop = n.startsWith("get") ? n.substring(3) : n.substring(2);
+                assertThat(java.util.Arrays.stream(c.getMethods()).anyMatch(s -> s.getName().equals("set" + prop)
+                        && s.getAnnotation(org.kohsuke.stapler.DataBoundSetter.class) != null)).as(c.getSimpleName() + "." + n).isTrue();
+            }
+        }
+        assertThat(ComfyGlobalConfiguration.class.getAnnotation(org.jenkinsci.Symbol.class).value()).containsExactly("comfyui");
+    }
+
     @Test
     void urlSyntaxIsCheckedWithoutContactingAnything() {
         assertThat(ComfyServer.checkUrlSyntax("http://gpu-1:8188/")).isNull();

@@ -69,6 +69,16 @@ class ComfyRunActionTest {
     }
 
     @Test
+    void liveFieldsAreExportedForTheProgressScript() throws NoSuchMethodException {
+        assertThat(ComfyRunAction.class.getAnnotation(org.kohsuke.stapler.export.ExportedBean.class)).isNotNull();
+        for (String getter : List.of("getPromptId", "getServer", "getStatus", "getPercent", "getCurrentNode", "getQueuePosition",
+                "getMethod", "getDurationMillis")) {
+            assertThat(ComfyRunAction.class.getMethod(getter).getAnnotation(org.kohsuke.stapler.export.Exported.class))
+                    .as(getter).isNotNull();
+        }
+    }
+
+    @Test
     void durationsReadWell() {
         assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("0.9 s");
         assertThat(ComfyRunAction.formatMillis(83_000)).isEqualTo("1 min 23 s");

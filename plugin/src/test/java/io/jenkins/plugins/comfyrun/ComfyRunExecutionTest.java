@@ -33,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * success inside and outside node {}, failures as one line, stop while queued / running / unreachable, the persisted
  * state round trip and the resume decisions (finished, still running, lost, never submitted), and secrets.
  */
-@org.junit.jupiter.api.Disabled("needs the engine's prompt tracking (ComfyClient.submit/resume), not yet on main: re-enable when it lands")
 class ComfyRunExecutionTest {
     private static final String TOKEN = "tok-5d1e-never-print-me";
     private static final long WAIT_SECONDS = 60;
@@ -250,8 +249,9 @@ class ComfyRunExecutionTest {
     void stopWhileRunningInterruptsOnlyOurPromptAndEndsWithTheGivenCause() throws Exception {
         slowSampler();
         Started st = start(step(), null);
-        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
-        assertThat(st.execution().getStatus()).contains("KSampler");
+        // getStatus() says where it is: "node 3 KSampler 12% (prompt ... on fake)"
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.execution().getStatus().contains("node 3 KSampler"));
+        assertThat(st.action().getCurrentNode()).isEqualTo("3 KSampler");
         FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
         st.execution().stop(cause); // must not block
         assertThat(st.failure()).isSameAs(cause);

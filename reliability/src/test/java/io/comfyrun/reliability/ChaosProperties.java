@@ -21,6 +21,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -222,7 +223,7 @@ class ChaosProperties {
                 Arbitraries.integers().between(0, 1),
                 Arbitraries.of(true, false),
                 Arbitraries.integers().between(2, 6),
-                Arbitraries.of(Script.class).edgeCases(c -> c.includeOnly(Script.NONE)),
+                Arbitraries.frequency(Tuple.of(7, Script.NONE), Tuple.of(2, Script.ERROR_AT_STEP), Tuple.of(1, Script.INTERRUPT_AT_STEP)),
                 Arbitraries.longs().between(1, Long.MAX_VALUE / 2)).as(PromptPlan::new);
         Arbitrary<FaultPlan> fault = Combinators.combine(
                 Arbitraries.integers().between(0, 1),

@@ -74,7 +74,7 @@ class ServerParityTest {
                   {"class_type": "VAEDecode", "duration_ms": 5},
                   {"class_type": "SaveImage", "duration_ms": 5}]}
                 """));
-        replay = new TraceReplay(fake.baseUrl(), Duration.ofSeconds(5));
+        replay = new TraceReplay(fake.baseUrl(), Duration.ofSeconds(20));
         for (TraceFile trace : replayUnits()) {
             traces.put(trace.name(), trace);
             replay.replay(trace, this::scriptFor);
@@ -83,11 +83,12 @@ class ServerParityTest {
 
     /** What the recorded server did that a fake must be told: the broken LoRA file of 20_error_run. */
     private void scriptFor(String trace) {
-        // Where the recorder acted while a sampler ran (listing the queue in 40, interrupting at step 3 in
-        // 30), the fake samples slowly enough for a few HTTP round trips to fit in one step.
-        boolean actsWhileSampling = trace.equals("30_interrupt_run") || trace.equals("40_queue_run")
-                || trace.equals("41_front_number");
-        fake.scenario().stepsPerSecond("KSampler", actsWhileSampling ? 4 : 25);
+        // Where the recorder acted while a sampler ran (interrupting at step 3 in 30, listing the queue in 40
+        // and 41, reconnecting and renegotiating feature flags in 50), the fake samples slowly enough for a
+        // few round trips to fit in one step.
+        boolean actsWhileSampling = List.of("30_interrupt_run", "40_queue_run", "41_front_number", "50_reconnect")
+                .contains(trace);
+        fake.scenario().stepsPerSecond("KSampler", actsWhileSampling ? 3 : 25);
         if (trace.equals("70_dup_clientid")) {
             // ComfyUI 0.3.64 has the same-clientId bug of protocol reference section 2.6; the fake reproduces
             // it only when asked to.

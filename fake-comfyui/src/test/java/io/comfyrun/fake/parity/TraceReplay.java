@@ -63,6 +63,8 @@ final class TraceReplay implements AutoCloseable {
     private final Map<String, String> recordedToFakeIds = new HashMap<>();
     private final List<String> syncTimeouts = new ArrayList<>();
     private volatile String currentTrace = "";
+    /** After one wait in vain, a trace's later waits are short: a broken server must not make the build crawl. */
+    private boolean waitedInVain;
 
     TraceReplay(URI baseUrl, Duration syncDeadline) {
         this.baseUrl = baseUrl;
@@ -87,6 +89,7 @@ final class TraceReplay implements AutoCloseable {
     /** Replays one trace; {@code beforeTrace} scripts the server for it (a failing node and the like). */
     void replay(TraceFile trace, Consumer<String> beforeTrace) throws Exception {
         currentTrace = trace.name();
+        waitedInVain = false;
         beforeTrace.accept(trace.name());
         Map<String, Map<String, Integer>> expected = new HashMap<>();
         List<Answer> traceAnswers = answers.computeIfAbsent(trace.name(), k -> new ArrayList<>());
@@ -130,7 +133,7 @@ final class TraceReplay implements AutoCloseable {
      */
     private void awaitFrames(String trace, Map<String, Map<String, Integer>> expected, TraceFile.Event before,
                              boolean includeStatus) throws InterruptedException {
-        Instant deadline = Instant.now().plus(syncDeadline);
+        Instant deadline = Instant.now().plus(waitedInVain ? Duration.ofSeconds(1) : syncDeadline);
         for (Map.Entry<String, Map<String, Integer>> client : expected.entrySet()) {
             for (Map.Entry<String, Integer> type : client.getValue().entrySet()) {
                 // a client that closes its socket has seen everything it was sent, status frames included
@@ -142,6 +145,7 @@ final class TraceReplay implements AutoCloseable {
                     while (count(trace, client.getKey(), type.getKey()) < type.getValue()) {
                         long left = Duration.between(Instant.now(), deadline).toMillis();
                         if (left <= 0) {
+                            waitedInVain = true;
                             syncTimeouts.add(trace + ": client " + client.getKey() + " got "
                                     + count(trace, client.getKey(), type.getKey()) + " of " + type.getValue() + " '"
                                     + type.getKey() + "' frames before " + describe(before));

@@ -73,6 +73,7 @@ public class ComfyRunExecution extends StepExecution {
     private transient volatile Throwable stopCause;
     private transient volatile ProgressLog progressLog;
     private transient volatile ComfyRunAction action;
+    private transient volatile ScheduledFuture<?> heartbeat;
 
     ComfyRunExecution(StepContext context, ComfyRunStep step) throws AbortException {
         super(context);
@@ -366,6 +367,9 @@ public class ComfyRunExecution extends StepExecution {
             }
             log = b.build();
             progressLog = log;
+            // the log prints "still queued" heartbeats when ticked; a cheap periodic task, cancelled when the step ends
+            ProgressLog ticking = log;
+            heartbeat = ComfyRuntime.executor().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
         }
         ProgressLog console = log;
         return event -> {
@@ -443,6 +447,10 @@ public class ComfyRunExecution extends StepExecution {
             return false;
         }
         finished = true;
+        ScheduledFuture<?> h = heartbeat;
+        if (h != null) {
+            h.cancel(false);
+        }
         return true;
     }
 

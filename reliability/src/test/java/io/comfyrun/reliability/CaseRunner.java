@@ -291,6 +291,28 @@ final class CaseRunner {
                 && e.status() == 200 && e.text() != null && e.text().contains(promptId)).size();
     }
 
+    /**
+     * Whether every accepted copy of this prompt but the last was wiped by a server restart before the next was
+     * accepted: a submission whose answer a restart cut is re-sent once the engine finds the prompt gone from
+     * /queue and /history, and the server can then run it at most once.
+     */
+    static boolean repostsOnlyAfterRestarts(FakeComfyUI fake, String promptId) {
+        List<JournalEntry> accepted = fake.journal().entries(e -> e.kind() == JournalEntry.Kind.HTTP_RESPONSE
+                && "POST".equals(e.method()) && e.path() != null
+                && (e.path().equals("/prompt") || e.path().equals("/api/prompt"))
+                && e.status() == 200 && e.text() != null && e.text().contains(promptId));
+        List<Long> restarts = fake.journal().entries(e -> e.kind() == JournalEntry.Kind.SERVER
+                && "restart".equals(e.type())).stream().map(JournalEntry::seq).toList();
+        for (int k = 1; k < accepted.size(); k++) {
+            long from = accepted.get(k - 1).seq();
+            long to = accepted.get(k).seq();
+            if (restarts.stream().noneMatch(r -> r > from && r < to)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The server's own list of outputs (history) must equal the result's, and every file must arrive byte-exact. */
     private static void checkOutputs(MatrixCase c, FakeComfyUI fake, ComfyClient client, ServerConfig server,
                                      PromptResult r, Path downloads, List<String> problems, List<String> notes)

@@ -42,9 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exactly the outputs the server wrote, and leave no subscription; after the whole run no thread or socket may
  * be left. The number of schedules is {@code jqwik.tries.default} (500; {@code -Dchaos.tries=10000} for the
  * long mode). A failure prints jqwik's seed and the schedule; re-run it with {@code @Property(seed = "...")}
- * and keep it as a named case in {@link ChaosRegressionTest}.
+ * and keep it as a named {@code @Example} here.
  */
-class ChaosProperties {
+class SeededChaosTest {
 
     static final double TIME_SCALE = 100;
     static final Duration PROMPT_DEADLINE = Duration.ofSeconds(30);
@@ -80,7 +80,7 @@ class ChaosProperties {
         String leaks = probe.awaitSettled(Duration.ofSeconds(20));
         long seconds = (System.nanoTime() - startedAt) / 1_000_000_000L;
         StringBuilder b = new StringBuilder();
-        b.append("Run by `ChaosProperties` (jqwik): **").append(SCHEDULES.get()).append(" random fault schedules**, ")
+        b.append("Run by `SeededChaosTest` (jqwik): **").append(SCHEDULES.get()).append(" random fault schedules**, ")
                 .append(PROMPTS.get()).append(" prompts, ").append(FAULTS.get()).append(" injected faults, ")
                 .append(FAILURES.size()).append(" failing schedules, ").append(seconds).append(" s wall-clock.")
                 .append(" Outcomes seen: ").append(new java.util.TreeMap<>(OUTCOMES)).append(".\n\n")
@@ -92,13 +92,14 @@ class ChaosProperties {
                         delayed answers to `POST /prompt`, `GET /queue` or `GET /history`, delayed history writes and
                         restarts at a random moment. Invariants: every prompt ends within %d s with an allowed outcome
                         (its scripted one; `lost` too on a server that restarted; `rejected` after three 5xx answers to
-                        its POST), exactly one accepted `POST /prompt` per prompt id, the reported outputs equal the
+                        its POST), exactly one accepted `POST /prompt` per prompt id (a second one only when a server
+                        restart wiped the first copy in between), the reported outputs equal the
                         server's history outputs, no subscription left after each schedule, no thread or socket left
                         after the run%s.
 
-                        Long mode (at least 10,000 schedules): `mvn -B -pl reliability -am verify -Dtest=ChaosProperties
+                        Long mode (at least 10,000 schedules): `mvn -B -pl reliability -am verify -Dtest=SeededChaosTest
                         -Dsurefire.failIfNoSpecifiedTests=false -Dchaos.tries=10000`. A failure prints jqwik's seed and
-                        the schedule; replay it with `@Property(seed = "<seed>")` and add it to `ChaosRegressionTest`.
+                        the schedule; replay it with `@Property(seed = "<seed>")` and keep it as a named `@Example` in `SeededChaosTest`.
                         """.formatted((long) TIME_SCALE, PROMPT_DEADLINE.toSeconds(),
                         leaks.isEmpty() ? " (none seen)" : " (**" + leaks + "**)"));
         if (!FAILURES.isEmpty()) {
@@ -117,6 +118,66 @@ class ChaosProperties {
         if (!problems.isEmpty()) {
             FAILURES.add(schedule + " -> " + problems);
             throw new AssertionError("schedule " + schedule + " broke: " + problems);
+        }
+    }
+
+    // ------------------------------------------------------------------ named regressions
+    // Every schedule that ever failed is kept here as a named example, written out so it survives generator changes.
+
+    /**
+     * Found by the fault matrix (ws_rst while queued): the socket dropped while the prompt waited, the first output
+     * node's {@code executed} message went out during the reconnect gap, and success was reported with one of the
+     * two outputs. Fixed in the engine: a success after a gap finishes from /history.
+     */
+    @net.jqwik.api.Example
+    void regressionOutputAnnouncedDuringAReconnectGapIsNotLost() throws Exception {
+        ChaosSchedule s = new ChaosSchedule(
+                List.of(new PromptPlan(0, false, 40, Script.NONE, 9001), new PromptPlan(0, false, 3, Script.NONE, 9002)),
+                List.of(new FaultPlan(0, Kind.WS_RST, 1, "execution_start", "/queue", 3000)));
+        List<String> problems = runSchedule(s);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
+        }
+    }
+
+    /**
+     * Failed once (jqwik run of the first 500-schedule CI run): a restart on server 1 after its prompt succeeded; the
+     * harness's first /history request met the connection the restart had cut and misread it as "no outputs". Fixed
+     * in the harness (ask until the server answers; a wiped history is allowed after a restart).
+     */
+    @net.jqwik.api.Example
+    void regressionRestartAfterSuccessWithFaultsOnBothServers() throws Exception {
+        ChaosSchedule s = new ChaosSchedule(
+                List.of(new PromptPlan(0, true, 2, Script.INTERRUPT_AT_STEP, 2), new PromptPlan(0, false, 5, Script.NONE, 219),
+                        new PromptPlan(1, false, 3, Script.NONE, 61)),
+                List.of(new FaultPlan(1, Kind.RESTART, 3, "execution_success", "/history/*", 3000.0),
+                        new FaultPlan(1, Kind.HTTP_EMPTY, 2, "execution_success", "/queue", 2.0),
+                        new FaultPlan(0, Kind.WS_CLOSE_FRAME, 2, "execution_start", "/queue", 792.0),
+                        new FaultPlan(0, Kind.WS_FIN, 2, "execution_start", "/queue", 11.0)));
+        List<String> problems = runSchedule(s);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
+        }
+    }
+
+    /**
+     * Failed once: two restarts on server 1; a restart cut the answer to an accepted POST, wiped the queue, and the
+     * engine, finding the prompt on neither /queue nor /history, posted it again. The first copy never ran (the
+     * restart wiped it), so this is the intended recovery: the invariant now allows a re-post only across a restart.
+     */
+    @net.jqwik.api.Example
+    void regressionRestartCutsTheAnswerToAnAcceptedPost() throws Exception {
+        ChaosSchedule s = new ChaosSchedule(
+                List.of(new PromptPlan(0, true, 4, Script.NONE, 591), new PromptPlan(0, false, 6, Script.NONE, 5),
+                        new PromptPlan(1, true, 6, Script.NONE, 4385266006281058187L),
+                        new PromptPlan(0, false, 4, Script.NONE, 4904)),
+                List.of(new FaultPlan(1, Kind.HTTP_DELAY, 2, "executing", "/queue", 169.0),
+                        new FaultPlan(1, Kind.RESTART, 2, "execution_start", "/queue", 1501.0),
+                        new FaultPlan(1, Kind.RESTART, 2, "progress", "/prompt", 5.0),
+                        new FaultPlan(0, Kind.WS_CLOSE_FRAME, 2, "status", "/queue", 1937.0)));
+        List<String> problems = runSchedule(s);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
         }
     }
 
@@ -173,11 +234,12 @@ class ChaosProperties {
             int accepted = CaseRunner.acceptedPosts(fake, r.promptId());
             boolean restarted = !fake.journal().entries(e -> e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.SERVER
                     && "restart".equals(e.type())).isEmpty();
-            if (accepted > 1 || accepted == 0 && r.outcome() != Outcome.REJECTED && r.outcome() != Outcome.UNREACHABLE) {
+            if (accepted > 1 && !CaseRunner.repostsOnlyAfterRestarts(fake, r.promptId())
+                    || accepted == 0 && r.outcome() != Outcome.REJECTED && r.outcome() != Outcome.UNREACHABLE) {
                 problems.add("prompt " + i + " (" + r.promptId() + ") accepted " + accepted + " times");
             }
-            if (r.outcome() == Outcome.SUCCESS && !(restarted && historyGone(fake, r.promptId()))) {
-                checkOutputs(i, fake, p, r, problems);
+            if (r.outcome() == Outcome.SUCCESS) {
+                checkOutputs(i, fake, p, r, restarted, problems);
             }
         }
         if (!CaseRunner.waitFor(() -> client.servers().connections().stream().allMatch(c -> c.inFlight() == 0),
@@ -187,25 +249,31 @@ class ChaosProperties {
         return problems;
     }
 
-    private static boolean historyGone(FakeComfyUI fake, String promptId) {
-        try {
-            return client.http(CaseRunner.serverConfig(fake, true)).history(promptId).isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void checkOutputs(int i, FakeComfyUI fake, PromptPlan p, PromptResult r, List<String> problems)
-            throws IOException {
+    /**
+     * The reported outputs must be the server's. After a restart the history may be gone (it is in memory), and
+     * the first request may meet a connection the restart cut: ask until the server gives a definite answer.
+     */
+    private static void checkOutputs(int i, FakeComfyUI fake, PromptPlan p, PromptResult r, boolean restarted,
+                                     List<String> problems) {
         ComfyHttpApi api = client.http(CaseRunner.serverConfig(fake, p.polling()));
+        java.util.concurrent.atomic.AtomicReference<Set<String>> answer = new java.util.concurrent.atomic.AtomicReference<>();
         CaseRunner.waitFor(() -> {
             try {
-                return !CaseRunner.serverOutputs(api, r.promptId()).isEmpty();
+                Set<String> produced = CaseRunner.serverOutputs(api, r.promptId());
+                answer.set(produced);
+                return !produced.isEmpty() || restarted;
             } catch (IOException e) {
                 return false;
             }
         }, Duration.ofSeconds(5));
-        Set<String> produced = CaseRunner.serverOutputs(api, r.promptId());
+        Set<String> produced = answer.get();
+        if (produced == null) {
+            problems.add("prompt " + i + ": the server never answered /history after the schedule");
+            return;
+        }
+        if (produced.isEmpty() && restarted) {
+            return; // the restart wiped the history after the prompt finished: nothing to compare with
+        }
         Set<String> reported = new HashSet<>();
         for (OutputRef o : r.outputs()) {
             if ("output".equals(o.type())) {

@@ -179,6 +179,31 @@ class RunCommandTest {
         }
     }
 
+    @Test
+    void completesThroughADroppedSocketARefusedReconnectAndASilentFiveMinuteNodeThenACachedResubmission() throws Exception {
+        try (FakeComfyUI faulty = FakeComfyUI.builder().port(0).timeScale(200).seed(11).start()) {
+            // VAEDecode is silent for five virtual minutes (no progress events at all)
+            faulty.scenario().nodeDuration("VAEDecode", java.time.Duration.ofMinutes(5));
+            faulty.faults().wsDrop(io.comfyrun.fake.scenario.Trigger.onEvent("progress", 5),
+                    io.comfyrun.fake.scenario.Fault.WsAction.RST, 2_000);
+            String[] args = {"run", "--server", faulty.baseUrl().toString(), "--out", out.toString(), TXT2IMG.toString()};
+            Run first = run(args);
+            assertThat(first.code()).as(first.stdout() + first.stderr()).isZero();
+            assertThat(first.stdout())
+                    .containsPattern("connection to http://127\\.0\\.0\\.1:\\d+ lost.*; reconnecting")
+                    .containsPattern("connection to http://127\\.0\\.0\\.1:\\d+ restored after ")
+                    .contains("node 8 VAEDecode \"VAE Decode\": done in ")
+                    .contains("[ComfyUI] success in ");
+
+            Run again = run(args);
+            assertThat(again.code()).as(again.stdout() + again.stderr()).isZero();
+            assertThat(again.stdout())
+                    .contains("[ComfyUI] started; cached 7 nodes")
+                    .contains("cached output ComfyUI_00001_.png (replayed from an earlier run; no new file)")
+                    .contains("7 nodes (7 cached)");
+        }
+    }
+
     static List<Path> pngs(Path dir) throws Exception {
         try (Stream<Path> all = Files.walk(dir)) {
             return all.filter(p -> p.toString().endsWith(".png")).toList();

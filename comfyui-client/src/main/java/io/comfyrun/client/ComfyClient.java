@@ -91,9 +91,28 @@ public final class ComfyClient implements Closeable {
     public PromptHandle resume(PromptSnapshot snapshot, ServerConfig server, ProgressListener listener) {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(server, "server");
+        requireUuid(snapshot.promptId());
         ServerConfig s = server.clientId() == null && snapshot.clientId() != null
                 ? server.withClientId(snapshot.clientId()) : server;
         return registry.connection(s).resume(snapshot, listener == null ? ProgressListener.NONE : listener);
+    }
+
+    /**
+     * ComfyUI prompt ids are UUIDs (ours, and the server's own on older versions). Anything else in a snapshot is
+     * corrupt or forged, and it would be put in request paths ({@code /history/<id>}): refuse it up front.
+     */
+    private static void requireUuid(String promptId) {
+        try {
+            if (promptId.length() == 36 && java.util.UUID.fromString(promptId).toString().equalsIgnoreCase(promptId)) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        String shown = promptId.codePoints().mapToObj(c -> Character.isISOControl(c) ? String.format("\\u%04x", c)
+                : Character.toString(c)).collect(java.util.stream.Collectors.joining());
+        throw new IllegalArgumentException("cannot resume: prompt id '" + shown + "' is not a UUID (ComfyUI prompt ids"
+                + " look like 3f2b6c1e-...); the saved prompt state is corrupt or was edited");
     }
 
     /** The shared connections, one per (server URL, credentials, clientId). */

@@ -47,6 +47,8 @@ public final class ComfyHttpException extends IOException {
             case 401 -> " (check the credentials configured for this server)";
             case 403 -> " (forbidden: check the credentials, or a proxy/origin check in front of ComfyUI)";
             case 404 -> " (check the server URL and its sub-path)";
+            case 301, 302, 303, 307, 308 -> " (redirects are not followed, so credentials never go to another host:"
+                    + " configure the URL the server redirects to)";
             default -> "";
         };
     }

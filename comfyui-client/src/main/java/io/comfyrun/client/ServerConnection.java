@@ -78,6 +78,8 @@ public final class ServerConnection implements Closeable {
     private ScheduledFuture<?> maintenance;
 
     private volatile String serverVersion;
+    /** Why the last health check failed (a TLS trust error, a timeout...), for the message of an unreachable prompt. */
+    private volatile String lastConnectError;
     private volatile boolean jobsApi = true;
 
     private final AtomicBoolean pollRunning = new AtomicBoolean();
@@ -217,8 +219,9 @@ public final class ServerConnection implements Closeable {
             if (ex == null) {
                 io(() -> post(t, workflow, 0, null));
             } else if (connectBy != null && !Instant.now().isBefore(connectBy)) {
+                String last = lastConnectError;
                 unreachable(t, "could not connect within " + human(t.deadlines().connect()) + " (deadline 'connect'): "
-                        + describe(ex));
+                        + (last != null ? last : describe(ex)));
             } else {
                 schedule(() -> connectThenPost(t, workflow, attempt + 1), backoffMillis(attempt, 2000));
             }
@@ -399,8 +402,10 @@ public final class ServerConnection implements Closeable {
     private void start(CompletableFuture<Void> mine) {
         try {
             JsonNode stats = http.systemStats();
+            lastConnectError = null;
             serverVersion = Json.text(stats.path("system"), "comfyui_version");
         } catch (IOException e) {
+            lastConnectError = "GET /system_stats failed: " + e;
             LOG.log(System.Logger.Level.DEBUG, "health check of {0} failed: {1}", config.baseUrl(), e.toString());
             synchronized (lock) {
                 if (state == ConnectionState.CONNECTING) {

@@ -6,6 +6,7 @@ import io.comfyrun.client.ViewResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -28,32 +29,48 @@ public final class OutputDownloader {
     /** 4 GiB: far above an image, enough for a long video, stops a runaway stream filling a disk. */
     public static final long DEFAULT_MAX_BYTES = 4L * 1024 * 1024 * 1024;
 
+    /**
+     * 30 minutes per file: {@code /view} has no call timeout (long videos) and each read is bounded only by the read
+     * timeout, so a server trickling a byte now and then would otherwise hold a download forever.
+     */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+
     private static final int BUFFER = 64 * 1024;
 
     private final long maxBytes;
     private final Set<String> types;
+    private final Duration timeout;
 
-    private OutputDownloader(long maxBytes, Set<String> types) {
+    private OutputDownloader(long maxBytes, Set<String> types, Duration timeout) {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
         }
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("download timeout must be positive, got " + timeout);
+        }
         this.maxBytes = maxBytes;
         this.types = Set.copyOf(types);
+        this.timeout = timeout;
     }
 
     /** Downloads {@code output}-type files (not temp previews), up to {@link #DEFAULT_MAX_BYTES} each. */
     public static OutputDownloader defaults() {
-        return new OutputDownloader(DEFAULT_MAX_BYTES, Set.of("output"));
+        return new OutputDownloader(DEFAULT_MAX_BYTES, Set.of("output"), DEFAULT_TIMEOUT);
     }
 
     /** A downloader with another size cap per file. */
     public OutputDownloader withMaxBytes(long max) {
-        return new OutputDownloader(max, types);
+        return new OutputDownloader(max, types, timeout);
     }
 
     /** A downloader for other {@code type}s too, e.g. {@code Set.of("output", "temp")} to keep previews. */
     public OutputDownloader withTypes(Set<String> newTypes) {
-        return new OutputDownloader(maxBytes, newTypes);
+        return new OutputDownloader(maxBytes, newTypes, timeout);
+    }
+
+    /** A downloader giving each file at most this long (checked after every read), default {@link #DEFAULT_TIMEOUT}. */
+    public OutputDownloader withTimeout(Duration perFile) {
+        return new OutputDownloader(maxBytes, types, perFile);
     }
 
     public long maxBytes() {
@@ -110,6 +127,7 @@ public final class OutputDownloader {
     private long copy(InputStream in, OutputStream out, OutputRef output) throws IOException {
         byte[] buf = new byte[BUFFER];
         long total = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
         int n;
         while ((n = in.read(buf)) >= 0) {
             total += n;
@@ -117,6 +135,10 @@ public final class OutputDownloader {
                 throw tooLarge(output, total);
             }
             out.write(buf, 0, n);
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("download of " + output.path() + " of node " + output.nodeId() + " took longer than "
+                        + timeout.toSeconds() + " s (" + total + " bytes received); the server is sending too slowly");
+            }
         }
         return total;
     }

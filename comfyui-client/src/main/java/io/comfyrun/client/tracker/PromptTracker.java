@@ -70,6 +70,8 @@ public final class PromptTracker implements PromptHandle {
     private TrackingMethod trackingNow;
     private boolean cancelRequested;
     private boolean orphaned;
+    /** The WebSocket was down at some point while in flight: {@code executed} messages may have been missed. */
+    private boolean eventGap;
     private int historyMisses;
     private int runningUnseen;
     private PromptResult finalResult;
@@ -315,6 +317,11 @@ public final class PromptTracker implements PromptHandle {
                 emit(new PromptEvent.OutputProduced(promptId, s.ref, produced, fromCache));
             }
         } else if (m instanceof ServerMessage.ExecutionSuccess) {
+            if (eventGap || method != TrackingMethod.WEBSOCKET) {
+                // Nothing missed during a gap is replayed (protocol §2.2): an output announced then would be lost.
+                // The history entry lists them all; it is read at the end marker or the next reconcile.
+                return Next.NEEDS_HISTORY;
+            }
             finish(Outcome.SUCCESS, List.of());
             return Next.FINISHED;
         } else if (m instanceof ServerMessage.ExecutionError err) {
@@ -465,6 +472,7 @@ public final class PromptTracker implements PromptHandle {
     }
 
     public synchronized void connectionLost(String reason) {
+        eventGap = true;
         if (phase != PromptPhase.DONE) {
             emit(new PromptEvent.ConnectionLost(promptId, server, reason));
         }

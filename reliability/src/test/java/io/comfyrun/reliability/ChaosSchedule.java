@@ -1,0 +1,111 @@
+package io.comfyrun.reliability;
+
+import io.comfyrun.client.Outcome;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.fake.scenario.Fault.HttpAction;
+import io.comfyrun.fake.scenario.Fault.WsAction;
+import io.comfyrun.fake.scenario.Trigger;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A random fault schedule across several concurrent prompts and two servers: what each prompt is and where it
+ * goes, and which faults each server suffers. Its {@code toString} is the reproduction recipe printed on failure.
+ */
+record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
+
+    /** What a prompt's own script does on the server (bound to its prompt id). */
+    enum Script { NONE, ERROR_AT_STEP, INTERRUPT_AT_STEP }
+
+    /**
+     * One prompt.
+     *
+     * @param server  0 or 1
+     * @param polling tracked by polling only, else WebSocket with fallback
+     * @param steps   sampler steps
+     * @param script  an execution fault of its own
+     * @param seed    sampler seed (distinct per prompt so nothing is served from cache)
+     */
+    record PromptPlan(int server, boolean polling, int steps, Script script, long seed) {
+        Outcome scripted() {
+            return switch (script) {
+                case NONE -> Outcome.SUCCESS;
+                case ERROR_AT_STEP -> Outcome.FAILED;
+                case INTERRUPT_AT_STEP -> Outcome.INTERRUPTED;
+            };
+        }
+
+        Fault scriptFault(String promptId) {
+            int step = Math.max(1, steps / 2);
+            return switch (script) {
+                case NONE -> null;
+                case ERROR_AT_STEP -> new Fault.ExecutionError(Trigger.atStep("3", step).forPrompt(promptId), 1,
+                        "RuntimeException", "chaos: CUDA out of memory");
+                case INTERRUPT_AT_STEP -> new Fault.Interrupt(Trigger.atStep("3", step).forPrompt(promptId), 1);
+            };
+        }
+    }
+
+    /** Server-wide faults (transport, HTTP, history, restart). */
+    enum Kind {
+        WS_CLOSE_FRAME, WS_FIN, WS_RST, WS_HALF_CLOSE, WS_STALL, WS_MALFORMED_JSON, WS_UNKNOWN_MESSAGE, WS_INVALID_FRAME,
+        WS_REFUSE_UPGRADE, HTTP_STATUS, HTTP_RESET, HTTP_EMPTY, HTTP_TRUNCATE, HTTP_DELAY, HISTORY_DELAY, RESTART
+    }
+
+    static final List<String> EVENTS = List.of("status", "execution_start", "executing", "progress", "executed",
+            "execution_success");
+    static final List<String> ROUTES = List.of("/prompt", "/queue", "/history/*");
+
+    /**
+     * One fault.
+     *
+     * @param server  0 or 1
+     * @param kind    what breaks
+     * @param nth     at the nth matching frame or request
+     * @param event   WebSocket faults: before this outgoing message type
+     * @param route   HTTP faults: this route ({@code POST} for /prompt, else {@code GET})
+     * @param virtualMs restart: when (virtual ms after install); delays: how long
+     */
+    record FaultPlan(int server, Kind kind, int nth, String event, String route, double virtualMs) {
+
+        Fault toFault() {
+            Trigger onEvent = Trigger.onEvent(event, nth);
+            Trigger onRoute = Trigger.onRoute(route.equals("/prompt") ? "POST" : "GET", route).nth(nth);
+            return switch (kind) {
+                case WS_CLOSE_FRAME -> CaseRunner.ws(onEvent, WsAction.CLOSE_FRAME, null);
+                case WS_FIN -> CaseRunner.ws(onEvent, WsAction.FIN, null);
+                case WS_RST -> CaseRunner.ws(onEvent, WsAction.RST, virtualMs > 2000 ? virtualMs : null);
+                case WS_HALF_CLOSE -> CaseRunner.ws(onEvent, WsAction.HALF_CLOSE, null);
+                case WS_STALL -> CaseRunner.ws(onEvent, WsAction.STALL, null);
+                case WS_MALFORMED_JSON -> CaseRunner.ws(onEvent, WsAction.MALFORMED_JSON, null);
+                case WS_UNKNOWN_MESSAGE -> CaseRunner.ws(onEvent, WsAction.UNKNOWN_MESSAGE, null);
+                case WS_INVALID_FRAME -> CaseRunner.ws(onEvent, WsAction.INVALID_FRAME, null);
+                case WS_REFUSE_UPGRADE -> new Fault.WsRefuseUpgrade(Trigger.any(), nth, 403, null);
+                case HTTP_STATUS -> CaseRunner.http(onRoute, HttpAction.STATUS);
+                case HTTP_RESET -> CaseRunner.http(onRoute, HttpAction.RESET);
+                case HTTP_EMPTY -> CaseRunner.http(onRoute, HttpAction.EMPTY);
+                case HTTP_TRUNCATE -> CaseRunner.http(onRoute, HttpAction.TRUNCATE);
+                case HTTP_DELAY -> new Fault.HttpFault(onRoute, 1, HttpAction.DELAY, null, virtualMs * 40, null);
+                case HISTORY_DELAY -> new Fault.HistoryDelay(Trigger.any(), nth, virtualMs);
+                case RESTART -> new Fault.Restart(Trigger.afterMs(virtualMs), 1);
+            };
+        }
+    }
+
+    /** The outcomes a prompt may end with under this schedule; anything else (or no outcome) is a bug. */
+    Set<Outcome> allowed(PromptPlan p) {
+        Set<Outcome> ok = EnumSet.of(p.scripted());
+        if (faults.stream().anyMatch(f -> f.server() == p.server() && f.kind() == Kind.RESTART)) {
+            ok.add(Outcome.LOST); // queue and history are in memory: a restart may lose a prompt
+            ok.add(Outcome.SUCCESS); // ...or happen before or after it
+        }
+        long postFailures = faults.stream().filter(f -> f.server() == p.server() && f.kind() == Kind.HTTP_STATUS
+                && f.route().equals("/prompt")).count();
+        if (postFailures >= 3) {
+            ok.add(Outcome.REJECTED); // three 5xx answers in a row are reported, not retried forever
+        }
+        return ok;
+    }
+}

@@ -1,0 +1,128 @@
+package io.comfyrun.reliability;
+
+import io.comfyrun.fake.scenario.Fault.HttpAction;
+import io.comfyrun.fake.scenario.Fault.WsAction;
+import io.comfyrun.reliability.MatrixCase.FaultKind;
+import io.comfyrun.reliability.MatrixCase.Mode;
+import io.comfyrun.reliability.MatrixCase.Phase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The named fault matrix: every transport and HTTP fault of the fake × the phase it hits × the tracking mode.
+ * Each row is a fresh server and engine; the run rewrites the matrix section of docs/reliability.md.
+ */
+class FaultMatrixTest {
+
+    private static final List<CaseRunner.Report> REPORTS = new CopyOnWriteArrayList<>();
+    private static long startedAt;
+
+    /** The rows, in the order of the published table. */
+    static List<MatrixCase> cases() {
+        List<MatrixCase> cases = new ArrayList<>();
+        List<FaultKind> wsFaults = new ArrayList<>();
+        for (WsAction a : WsAction.values()) {
+            wsFaults.add(FaultKind.ofWs(a));
+        }
+        wsFaults.add(FaultKind.refusedUpgrade());
+        // WebSocket faults: every phase with a WebSocket in use (downloads do not use it).
+        for (FaultKind f : wsFaults) {
+            for (Phase p : Phase.values()) {
+                if (p != Phase.DURING_DOWNLOAD) {
+                    cases.add(new MatrixCase(f, p, Mode.WEBSOCKET));
+                }
+            }
+        }
+        // HTTP faults: the phases in which each mode makes HTTP requests.
+        for (HttpAction a : HttpAction.values()) {
+            FaultKind f = FaultKind.ofHttp(a);
+            for (Phase p : List.of(Phase.BEFORE_SUBMIT, Phase.QUEUED, Phase.DURING_DOWNLOAD)) {
+                cases.add(new MatrixCase(f, p, Mode.WEBSOCKET));
+            }
+            for (Phase p : List.of(Phase.BEFORE_SUBMIT, Phase.QUEUED, Phase.MID_SAMPLER,
+                    Phase.AFTER_SUCCESS_BEFORE_HISTORY, Phase.DURING_DOWNLOAD)) {
+                cases.add(new MatrixCase(f, p, Mode.POLLING));
+            }
+        }
+        // Server restart (queue and history are in memory): the prompt is lost and must be reported as such.
+        for (Mode m : Mode.values()) {
+            cases.add(new MatrixCase(FaultKind.serverRestart(), Phase.QUEUED, m));
+            cases.add(new MatrixCase(FaultKind.serverRestart(), Phase.MID_SAMPLER, m));
+        }
+        return cases;
+    }
+
+    @BeforeAll
+    static void warmUp() throws Exception {
+        CaseRunner.warmUp();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> faultMatrix() {
+        startedAt = System.nanoTime();
+        List<MatrixCase> cases = cases();
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
+            CaseRunner.Report r = CaseRunner.run(c, 1000 + cases.indexOf(c));
+            REPORTS.add(r);
+            assertThat(r.problems()).as(c.name()).isEmpty();
+        }));
+    }
+
+    @AfterAll
+    static void publish() {
+        if (REPORTS.isEmpty()) {
+            return;
+        }
+        long seconds = (System.nanoTime() - startedAt) / 1_000_000_000L;
+        long pass = REPORTS.stream().filter(CaseRunner.Report::pass).count();
+        StringBuilder b = new StringBuilder();
+        b.append("Run by `FaultMatrixTest` (").append(REPORTS.size()).append(" rows, ").append(pass).append(" PASS, ")
+                .append(REPORTS.size() - pass).append(" FAIL, ").append(seconds).append(" s wall-clock on this machine).\n\n");
+        b.append("""
+                Each row is a fresh fake server (virtual time x%s) and a fresh engine. The fault is installed at the
+                phase named (WebSocket faults fire on the exact frame: the first `status` after connect, the first
+                `executing` of the prompt, sampler step 4, the first `executed` output message between the two
+                output nodes, `execution_success` with the history write held back 3 s; "queued" faults fire while
+                the prompt waits behind a running blocker; polling "mid-sampler" faults fire while a 200-step
+                sampler runs; download faults hit `GET /view`). A row passes only if: the outcome is the expected
+                one within %d s; the fault really fired; the server journaled exactly one accepted `POST /prompt`
+                for the prompt id; the engine holds no subscription afterwards; the outputs in the server's history
+                equal the reported outputs and every file downloads byte-identical to `/view` (after a failed
+                download, nothing partial is left and the error names the file); no WebSocket stays open on the
+                fake; no thread or socket of the engine or the fake outlives the case.
+                Time = from submission to the outcome, real milliseconds.
+
+                | # | fault | phase | mode | expected | observed | time (ms) | result | notes |
+                |---|---|---|---|---|---|---|---|---|
+                """.formatted(fmt(CaseRunner.TIME_SCALE), CaseRunner.CASE_DEADLINE.toSeconds()));
+        int i = 1;
+        for (MatrixCase c : cases()) {
+            CaseRunner.Report r = REPORTS.stream().filter(x -> x.c().equals(c)).findFirst().orElse(null);
+            if (r == null) {
+                continue;
+            }
+            String observed = r.observed() == null ? "no outcome" : r.observed().label();
+            String notes = r.pass() ? r.notes() : String.join("; ", r.problems());
+            b.append("| ").append(i++).append(" | `").append(c.fault().label()).append("` | ").append(c.phase().label)
+                    .append(" | ").append(c.mode().label).append(" | ").append(c.expectedLabel()).append(" | ")
+                    .append(observed).append(" | ").append(r.millis() < 0 ? "-" : String.valueOf(r.millis()))
+                    .append(" | ").append(r.pass() ? "PASS" : "**FAIL**").append(" | ")
+                    .append(notes.replace("|", "/").replace("\n", " ")).append(" |\n");
+        }
+        b.append("\nRun only the matrix: `mvn -B -pl reliability -am verify -Dtest=FaultMatrixTest -Dsurefire.failIfNoSpecifiedTests=false`.\n");
+        ReliabilityDoc.writeSection(ReliabilityDoc.MATRIX, b.toString());
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}

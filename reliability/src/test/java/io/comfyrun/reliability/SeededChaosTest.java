@@ -1,0 +1,306 @@
+package io.comfyrun.reliability;
+
+import io.comfyrun.client.ComfyClient;
+import io.comfyrun.client.ComfyHttpApi;
+import io.comfyrun.client.Outcome;
+import io.comfyrun.client.OutputRef;
+import io.comfyrun.client.PromptHandle;
+import io.comfyrun.client.PromptRequest;
+import io.comfyrun.client.PromptResult;
+import io.comfyrun.client.ServerConfig;
+import io.comfyrun.fake.FakeComfyUI;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.reliability.ChaosSchedule.FaultPlan;
+import io.comfyrun.reliability.ChaosSchedule.Kind;
+import io.comfyrun.reliability.ChaosSchedule.PromptPlan;
+import io.comfyrun.reliability.ChaosSchedule.Script;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Seeded chaos: random fault schedules across up to four concurrent prompts on two servers, both tracking
+ * modes. Every prompt must reach an allowed outcome before its deadline, be accepted exactly once, report
+ * exactly the outputs the server wrote, and leave no subscription; after the whole run no thread or socket may
+ * be left. The number of schedules is {@code jqwik.tries.default} (500; {@code -Dchaos.tries=10000} for the
+ * long mode). A failure prints jqwik's seed and the schedule; re-run it with {@code @Property(seed = "...")}
+ * and keep it as a named {@code @Example} here.
+ */
+class SeededChaosTest {
+
+    static final double TIME_SCALE = 100;
+    static final Duration PROMPT_DEADLINE = Duration.ofSeconds(30);
+
+    private static final AtomicInteger SCHEDULES = new AtomicInteger();
+    private static final AtomicInteger PROMPTS = new AtomicInteger();
+    private static final AtomicInteger FAULTS = new AtomicInteger();
+    private static final java.util.Map<Outcome, AtomicInteger> OUTCOMES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final List<String> FAILURES = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static long startedAt;
+
+    private static LeakProbe probe;
+    private static FakeComfyUI[] fakes;
+    private static ComfyClient client;
+
+    @BeforeContainer
+    static void start() throws Exception {
+        CaseRunner.warmUp();
+        probe = LeakProbe.capture();
+        startedAt = System.nanoTime();
+        fakes = new FakeComfyUI[] {
+                FakeComfyUI.builder().port(0).timeScale(TIME_SCALE).seed(1).start(),
+                FakeComfyUI.builder().port(0).timeScale(TIME_SCALE).seed(2).start()};
+        client = CaseRunner.newClient();
+    }
+
+    @AfterContainer
+    static void stop() {
+        client.close();
+        for (FakeComfyUI f : fakes) {
+            f.close();
+        }
+        String leaks = probe.awaitSettled(Duration.ofSeconds(20));
+        long seconds = (System.nanoTime() - startedAt) / 1_000_000_000L;
+        StringBuilder b = new StringBuilder();
+        b.append("Run by `SeededChaosTest` (jqwik): **").append(SCHEDULES.get()).append(" random fault schedules**, ")
+                .append(PROMPTS.get()).append(" prompts, ").append(FAULTS.get()).append(" injected faults, ")
+                .append(FAILURES.size()).append(" failing schedules, ").append(seconds).append(" s wall-clock.")
+                .append(" Outcomes seen: ").append(new java.util.TreeMap<>(OUTCOMES)).append(".\n\n")
+                .append("""
+                        Each schedule puts 1-4 concurrent prompts (random steps, WebSocket or polling, some scripted to
+                        fail or be interrupted on the server) on two fake servers (virtual time x%s) shared for the whole
+                        run, and 0-4 random server faults: WebSocket close/FIN/RST/half-close/stall/malformed/unknown/
+                        invalid frames on a random outgoing message, refused upgrades, HTTP 503/reset/empty/truncated/
+                        delayed answers to `POST /prompt`, `GET /queue` or `GET /history`, delayed history writes and
+                        restarts at a random moment. Invariants: every prompt ends within %d s with an allowed outcome
+                        (its scripted one; `lost` too on a server that restarted; `rejected` after three 5xx answers to
+                        its POST), exactly one accepted `POST /prompt` per prompt id (a second one only when a server
+                        restart wiped the first copy in between), the reported outputs equal the
+                        server's history outputs, no subscription left after each schedule, no thread or socket left
+                        after the run%s.
+
+                        Long mode (at least 10,000 schedules): `mvn -B -pl reliability -am verify -Dtest=SeededChaosTest
+                        -Dsurefire.failIfNoSpecifiedTests=false -Dchaos.tries=10000`. A failure prints jqwik's seed and
+                        the schedule; replay it with `@Property(seed = "<seed>")` and keep it as a named `@Example` in `SeededChaosTest`.
+                        """.formatted((long) TIME_SCALE, PROMPT_DEADLINE.toSeconds(),
+                        leaks.isEmpty() ? " (none seen)" : " (**" + leaks + "**)"));
+        if (!FAILURES.isEmpty()) {
+            b.append("\nFailing schedules:\n");
+            FAILURES.forEach(f -> b.append("- ").append(f.replace("\n", " ")).append('\n'));
+        }
+        ReliabilityDoc.writeSection(ReliabilityDoc.CHAOS, b.toString());
+        if (!leaks.isEmpty()) {
+            throw new AssertionError("chaos run left resources behind: " + leaks);
+        }
+    }
+
+    @Property(shrinking = ShrinkingMode.OFF)
+    void everyPromptEndsCorrectlyUnderRandomFaults(@ForAll("schedules") ChaosSchedule schedule) throws Exception {
+        List<String> problems = runSchedule(schedule);
+        if (!problems.isEmpty()) {
+            FAILURES.add(schedule + " -> " + problems);
+            throw new AssertionError("schedule " + schedule + " broke: " + problems);
+        }
+    }
+
+    // ------------------------------------------------------------------ named regressions
+    // Every schedule that ever failed is kept here as a named example, written out so it survives generator changes.
+
+    /**
+     * Found by the fault matrix (ws_rst while queued): the socket dropped while the prompt waited, the first output
+     * node's {@code executed} message went out during the reconnect gap, and success was reported with one of the
+     * two outputs. Fixed in the engine: a success after a gap finishes from /history.
+     */
+    @net.jqwik.api.Example
+    void regressionOutputAnnouncedDuringAReconnectGapIsNotLost() throws Exception {
+        ChaosSchedule s = new ChaosSchedule(
+                List.of(new PromptPlan(0, false, 40, Script.NONE, 9001), new PromptPlan(0, false, 3, Script.NONE, 9002)),
+                List.of(new FaultPlan(0, Kind.WS_RST, 1, "execution_start", "/queue", 3000)));
+        List<String> problems = runSchedule(s);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
+        }
+    }
+
+    /**
+     * Failed once (jqwik run of the first 500-schedule CI run): a restart on server 1 after its prompt succeeded; the
+     * harness's first /history request met the connection the restart had cut and misread it as "no outputs". Fixed
+     * in the harness (ask until the server answers; a wiped history is allowed after a restart).
+     */
+    @net.jqwik.api.Example
+    void regressionRestartAfterSuccessWithFaultsOnBothServers() throws Exception {
+        ChaosSchedule s = new ChaosSchedule(
+                List.of(new PromptPlan(0, true, 2, Script.INTERRUPT_AT_STEP, 2), new PromptPlan(0, false, 5, Script.NONE, 219),
+                        new PromptPlan(1, false, 3, Script.NONE, 61)),
+                List.of(new FaultPlan(1, Kind.RESTART, 3, "execution_success", "/history/*", 3000.0),
+                        new FaultPlan(1, Kind.HTTP_EMPTY, 2, "execution_success", "/queue", 2.0),
+                        new FaultPlan(0, Kind.WS_CLOSE_FRAME, 2, "execution_start", "/queue", 792.0),
+                        new FaultPlan(0, Kind.WS_FIN, 2, "execution_start", "/queue", 11.0)));
+        List<String> problems = runSchedule(s);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
+        }
+    }
+
+    /**
+     * Failed once: two restarts on server 1; a restart cut the answer to an accepted POST, wiped the queue, and the
+     * engine, finding the prompt on neither /queue nor /history, posted it again. The first copy never ran (the
+     * restart wiped it), so this is the intended recovery: the invariant now allows a re-post only across a restart.
+     */
+    @net.jqwik.api.Example
+    void regressionRestartCutsTheAnswerToAnAcceptedPost() throws Exception {
+        ChaosSchedule s = new ChaosSchedule(
+                List.of(new PromptPlan(0, true, 4, Script.NONE, 591), new PromptPlan(0, false, 6, Script.NONE, 5),
+                        new PromptPlan(1, true, 6, Script.NONE, 4385266006281058187L),
+                        new PromptPlan(0, false, 4, Script.NONE, 4904)),
+                List.of(new FaultPlan(1, Kind.HTTP_DELAY, 2, "executing", "/queue", 169.0),
+                        new FaultPlan(1, Kind.RESTART, 2, "execution_start", "/queue", 1501.0),
+                        new FaultPlan(1, Kind.RESTART, 2, "progress", "/prompt", 5.0),
+                        new FaultPlan(0, Kind.WS_CLOSE_FRAME, 2, "status", "/queue", 1937.0)));
+        List<String> problems = runSchedule(s);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
+        }
+    }
+
+    /** Runs one schedule on the shared servers and engine; returns the invariants it broke. */
+    static List<String> runSchedule(ChaosSchedule schedule) throws Exception {
+        SCHEDULES.incrementAndGet();
+        for (FakeComfyUI f : fakes) {
+            f.scenario().reset(); // faults and timings of the previous schedule
+            f.journal().clear();
+        }
+        for (FaultPlan fp : schedule.faults()) {
+            fakes[fp.server()].faults().add(fp.toFault());
+            FAULTS.incrementAndGet();
+        }
+        List<PromptHandle> handles = new ArrayList<>();
+        for (PromptPlan p : schedule.prompts()) {
+            PROMPTS.incrementAndGet();
+            FakeComfyUI fake = fakes[p.server()];
+            ServerConfig server = CaseRunner.serverConfig(fake, p.polling());
+            handles.add(client.submit(server, PromptRequest.of(Workflows.txt2img(p.seed(), p.steps()))
+                    .withBeforeSubmit(s -> {
+                        Fault f = p.scriptFault(s.promptId());
+                        if (f != null) {
+                            fake.faults().add(f);
+                        }
+                    }), null));
+        }
+        List<String> problems = new ArrayList<>();
+        try {
+            CompletableFuture.allOf(handles.stream().map(PromptHandle::result).toArray(CompletableFuture[]::new))
+                    .get(PROMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            for (int i = 0; i < handles.size(); i++) {
+                if (!handles.get(i).result().isDone()) {
+                    problems.add("prompt " + i + " HANG: no outcome within " + PROMPT_DEADLINE.toSeconds() + " s ("
+                            + handles.get(i).progress() + ")");
+                    handles.get(i).cancel();
+                }
+            }
+            return problems;
+        }
+        for (FakeComfyUI f : fakes) {
+            f.faults().clear(); // check on a healthy server
+        }
+        for (int i = 0; i < handles.size(); i++) {
+            PromptPlan p = schedule.prompts().get(i);
+            PromptResult r = handles.get(i).result().join();
+            OUTCOMES.computeIfAbsent(r.outcome(), o -> new AtomicInteger()).incrementAndGet();
+            Set<Outcome> allowed = schedule.allowed(p);
+            if (!allowed.contains(r.outcome())) {
+                problems.add("prompt " + i + " ended " + r.outcome() + " (allowed " + allowed + "): " + r.firstError());
+            }
+            FakeComfyUI fake = fakes[p.server()];
+            int accepted = CaseRunner.acceptedPosts(fake, r.promptId());
+            boolean restarted = !fake.journal().entries(e -> e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.SERVER
+                    && "restart".equals(e.type())).isEmpty();
+            if (accepted > 1 && !CaseRunner.repostsOnlyAfterRestarts(fake, r.promptId())
+                    || accepted == 0 && r.outcome() != Outcome.REJECTED && r.outcome() != Outcome.UNREACHABLE) {
+                problems.add("prompt " + i + " (" + r.promptId() + ") accepted " + accepted + " times");
+            }
+            if (r.outcome() == Outcome.SUCCESS) {
+                checkOutputs(i, fake, p, r, restarted, problems);
+            }
+        }
+        if (!CaseRunner.waitFor(() -> client.servers().connections().stream().allMatch(c -> c.inFlight() == 0),
+                Duration.ofSeconds(3))) {
+            problems.add("subscriptions left: " + client.servers().connections());
+        }
+        return problems;
+    }
+
+    /**
+     * The reported outputs must be the server's. After a restart the history may be gone (it is in memory), and
+     * the first request may meet a connection the restart cut: ask until the server gives a definite answer.
+     */
+    private static void checkOutputs(int i, FakeComfyUI fake, PromptPlan p, PromptResult r, boolean restarted,
+                                     List<String> problems) {
+        ComfyHttpApi api = client.http(CaseRunner.serverConfig(fake, p.polling()));
+        java.util.concurrent.atomic.AtomicReference<Set<String>> answer = new java.util.concurrent.atomic.AtomicReference<>();
+        CaseRunner.waitFor(() -> {
+            try {
+                Set<String> produced = CaseRunner.serverOutputs(api, r.promptId());
+                answer.set(produced);
+                return !produced.isEmpty() || restarted;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(5));
+        Set<String> produced = answer.get();
+        if (produced == null) {
+            problems.add("prompt " + i + ": the server never answered /history after the schedule");
+            return;
+        }
+        if (produced.isEmpty() && restarted) {
+            return; // the restart wiped the history after the prompt finished: nothing to compare with
+        }
+        Set<String> reported = new HashSet<>();
+        for (OutputRef o : r.outputs()) {
+            if ("output".equals(o.type())) {
+                reported.add(o.nodeId() + ":" + o.subfolder() + "/" + o.filename());
+            }
+        }
+        if (produced.isEmpty() || !produced.equals(reported)) {
+            problems.add("prompt " + i + " reported outputs " + reported + " but the server produced " + produced);
+        }
+    }
+
+    @Provide
+    Arbitrary<ChaosSchedule> schedules() {
+        Arbitrary<PromptPlan> prompt = Combinators.combine(
+                Arbitraries.integers().between(0, 1),
+                Arbitraries.of(true, false),
+                Arbitraries.integers().between(2, 6),
+                Arbitraries.frequency(Tuple.of(7, Script.NONE), Tuple.of(2, Script.ERROR_AT_STEP), Tuple.of(1, Script.INTERRUPT_AT_STEP)),
+                Arbitraries.longs().between(1, Long.MAX_VALUE / 2)).as(PromptPlan::new);
+        Arbitrary<FaultPlan> fault = Combinators.combine(
+                Arbitraries.integers().between(0, 1),
+                Arbitraries.of(Kind.class),
+                Arbitraries.integers().between(1, 3),
+                Arbitraries.of(ChaosSchedule.EVENTS),
+                Arbitraries.of(ChaosSchedule.ROUTES),
+                Arbitraries.doubles().between(0, 3000).ofScale(0)).as(FaultPlan::new);
+        return Combinators.combine(prompt.list().ofMinSize(1).ofMaxSize(4), fault.list().ofMaxSize(4))
+                .as(ChaosSchedule::new);
+    }
+}

@@ -498,9 +498,17 @@ public final class ServerConnection implements Closeable {
                     }
                 }
             }
-            if (!trackers.isEmpty()) {
-                // Nothing missed while away is replayed (§2.2): rebuild state over HTTP.
-                io(() -> reconcile(List.copyOf(trackers.values()), "connected"));
+            // Nothing missed while away is replayed (§2.2): rebuild state over HTTP. Only prompts already posted can
+            // have missed anything; one still waiting for this socket posts with it and hears every event, so it is
+            // left out (decided now: by the time the reconcile runs it may have been accepted and even finished).
+            List<PromptTracker> missed = new ArrayList<>();
+            for (PromptTracker t : trackers.values()) {
+                if (t.hasPosted()) {
+                    missed.add(t);
+                }
+            }
+            if (!missed.isEmpty()) {
+                io(() -> reconcile(missed, "connected"));
             }
         }
 

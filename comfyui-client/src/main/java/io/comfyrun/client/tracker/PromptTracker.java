@@ -55,6 +55,7 @@ public final class PromptTracker implements PromptHandle {
     private String clientId;
     private PromptPhase phase = PromptPhase.SUBMITTING;
     private boolean accepted;
+    private boolean posted;
     private boolean announced;
     private boolean startedAnnounced;
     private Instant submittedAt;
@@ -183,6 +184,11 @@ public final class PromptTracker implements PromptHandle {
         return phase == PromptPhase.DONE;
     }
 
+    /** Whether a POST was ever sent (or is being sent) for this prompt, accepted or not yet answered. */
+    public synchronized boolean hasPosted() {
+        return posted || accepted;
+    }
+
     public synchronized boolean isAccepted() {
         return accepted;
     }
@@ -225,6 +231,7 @@ public final class PromptTracker implements PromptHandle {
     /** The POST is about to be sent with this clientId (it may have been rotated since creation). */
     public synchronized void postingWith(String newClientId, TrackingMethod trackedBy) {
         this.clientId = newClientId;
+        this.posted = true;
         if (!accepted) {
             this.method = trackedBy;
             this.trackingNow = trackedBy;

@@ -52,8 +52,16 @@ public final class BenchMain {
             switch (args[i]) {
                 case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
                 case "--quick" -> quick = true;
+                case "--fanout-only" -> {
+                    // one scenario, printed, docs untouched: for working on the fake's delivery path
+                    double[] f = FakeBroadcast.progressPerSecond(new Workflows(root.resolve("bench/workflows")),
+                            new OkHttpClient(), 100, 2000);
+                    System.out.printf("%,.0f progress frames in %.2f s = %,.0f/s; fake CPU %,.0f ms, clients %,.0f ms%n",
+                            f[0], f[1], f[2], f[5], f[6]);
+                    System.exit(0);
+                }
                 default -> {
-                    System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick]");
+                    System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick] [--fanout-only]");
                     System.exit(64);
                 }
             }

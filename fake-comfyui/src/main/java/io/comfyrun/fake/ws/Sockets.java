@@ -189,7 +189,7 @@ public final class Sockets implements Outbox {
                     binary ? "binary " + payload.length + " bytes"
                             : text != null ? text : new String(payload, StandardCharsets.UTF_8));
         }
-        s.channel().writeAndFlush(frame.apply(payload));
+        s.send(frame.apply(payload));
     }
 
     private static String typeOf(String text) {

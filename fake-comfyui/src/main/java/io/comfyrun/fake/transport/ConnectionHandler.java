@@ -114,6 +114,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (frame instanceof PingWebSocketFrame) {
+            String who = socket == null ? connection : socket.sid();
+            String where = socket == null ? null : socket.path();
+            String body = "ping " + frame.content().readableBytes() + " bytes";
+            journal.record(Kind.WS_IN, who, null, where, 0, "ping", body);
+            // answered at once on the event loop, as aiohttp's autoping does, ahead of queued messages
+            journal.record(Kind.WS_OUT, who, null, where, 0, "pong", "pong " + frame.content().readableBytes() + " bytes");
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
         } else if (frame instanceof CloseWebSocketFrame close) {
             handshaker.close(ctx.channel(), close.retain());

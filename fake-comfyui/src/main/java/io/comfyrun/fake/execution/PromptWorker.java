@@ -606,6 +606,9 @@ public final class PromptWorker {
     }
 
     private void sendProgressState(Run r) {
+        if (!script.progressState()) {
+            return;
+        }
         ObjectNode d = PythonJson.object();
         d.put("prompt_id", r.promptId);
         ObjectNode nodes = d.putObject("nodes");

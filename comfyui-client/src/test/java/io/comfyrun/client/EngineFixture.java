@@ -38,7 +38,12 @@ final class EngineFixture implements AutoCloseable {
     }
 
     EngineFixture(double timeScale, ComfyClient.Builder builder) {
-        this.fake = FakeComfyUI.builder().port(0).timeScale(timeScale).seed(11).start();
+        this(FakeComfyUI.builder().timeScale(timeScale), builder);
+    }
+
+    /** A fake with extra options (version profile, base path, auth...); port and seed are set here. */
+    EngineFixture(FakeComfyUI.Builder fakeOptions, ComfyClient.Builder builder) {
+        this.fake = fakeOptions.port(0).seed(11).start();
         this.client = builder.build();
     }
 

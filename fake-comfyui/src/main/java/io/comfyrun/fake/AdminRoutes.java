@@ -54,11 +54,11 @@ final class AdminRoutes {
                 }
                 case "GET /scenario" -> ok(fake.scenario().current().toJson());
                 case "POST /scenario" -> {
-                    fake.scenario().load(Scenario.fromJson(body(req)));
+                    fake.scenario().load(runtimeScenario(body(req)));
                     yield ok(fake.scenario().current().toJson());
                 }
                 case "PUT /scenario" -> {
-                    Scenario s = Scenario.fromJson(body(req));
+                    Scenario s = runtimeScenario(body(req));
                     fake.scenario().reset().load(s);
                     yield ok(fake.scenario().current().toJson());
                 }
@@ -97,6 +97,17 @@ final class AdminRoutes {
                     yield ok(obj("time_scale", fake.scenario().timeScale()));
                 }
                 case "GET /time-scale" -> ok(obj("time_scale", fake.scenario().timeScale()));
+                case "GET /version" -> ok(version());
+                case "POST /version" -> {
+                    JsonNode b = body(req);
+                    if (b.hasNonNull("comfyui_version")) {
+                        fake.scenario().comfyuiVersion(b.get("comfyui_version").asText());
+                    }
+                    if (b.hasNonNull("jobs_api")) {
+                        fake.scenario().jobsApi(b.get("jobs_api").asBoolean());
+                    }
+                    yield ok(version());
+                }
                 case "POST /restart" -> new AdminReply(HttpReply.empty(204), fake::restartFromEngine);
                 case "GET /sockets" -> {
                     ArrayNode a = PythonJson.array();
@@ -145,6 +156,24 @@ final class AdminRoutes {
             a.add(e.toJson());
         }
         o.put("dropped", fake.journal().dropped());
+        return o;
+    }
+
+    /** Front-door options shape the listening routes, so they are fixed when the server starts. */
+    private static Scenario runtimeScenario(JsonNode body) {
+        Scenario s = Scenario.fromJson(body);
+        if (s.basePath() != null || s.requireAuth() != null || s.authHeader() != null) {
+            throw new IllegalArgumentException("base_path, require_auth and auth_header are start-up options: set them"
+                    + " with the builder, --base-path/--require-auth/--auth-header or a --scenario file");
+        }
+        return s;
+    }
+
+    private ObjectNode version() {
+        Scenario s = fake.scenario().current();
+        ObjectNode o = PythonJson.object();
+        o.put("comfyui_version", s.comfyuiVersion());
+        o.put("jobs_api", s.jobsApi());
         return o;
     }
 

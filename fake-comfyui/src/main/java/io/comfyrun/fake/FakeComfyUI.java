@@ -17,6 +17,8 @@ import io.comfyrun.fake.scenario.Scenario;
 import io.comfyrun.fake.scenario.ScenarioControl;
 import io.comfyrun.fake.scenario.SeededRandom;
 import io.comfyrun.fake.time.VirtualTime;
+import io.comfyrun.fake.scenario.VersionProfile;
+import io.comfyrun.fake.transport.FrontDoor;
 import io.comfyrun.fake.transport.HttpExchange;
 import io.comfyrun.fake.transport.NettyServer;
 import io.comfyrun.fake.transport.ServerHandlers;
@@ -73,6 +75,8 @@ public final class FakeComfyUI implements AutoCloseable {
     private final NettyServer server;
     private final WireFaults wire;
     private final AdminRoutes admin = new AdminRoutes(this);
+    private final VersionProfile version = new VersionProfile();
+    private final FrontDoor door;
 
     private FakeComfyUI(Builder b) throws InterruptedException {
         this.host = b.host;
@@ -91,8 +95,10 @@ public final class FakeComfyUI implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a data folder for the fake server", e);
         }
-        this.sockets = new Sockets(journal, MAX_UPLOAD_SIZE);
-        this.scenario = new ScenarioControl(time, faults, sockets::setSameClientIdBug, b.seed);
+        version.version(b.comfyuiVersion).jobsApi(b.jobsApi);
+        this.door = new FrontDoor(b.basePath, b.authHeader, b.requireAuth);
+        this.sockets = new Sockets(journal, MAX_UPLOAD_SIZE, version);
+        this.scenario = new ScenarioControl(time, faults, sockets::setSameClientIdBug, b.seed, version);
         faults.onFire((f, detail) -> journal.fault(null, f.kind(), detail + " " + PythonJson.write(f.toJson())));
         this.wire = new WireFaults(faults, journal, time);
         wire.attach(sockets, this::restartFromEngine);
@@ -102,12 +108,13 @@ public final class FakeComfyUI implements AutoCloseable {
         NodeTypes types = cls -> catalog.find(cls).map(d -> new NodeType(d.classType(), d.outputNode(),
                 d.behaviour().name(), d.outputTypes()));
         this.worker = new PromptWorker(queue, sockets, files, types, scenario, time, random);
-        this.api = new ComfyApi(queue, worker, files, catalog, random, MAX_UPLOAD_SIZE);
+        this.api = new ComfyApi(queue, worker, files, catalog, random, MAX_UPLOAD_SIZE, version);
         scenario.previews(b.previews);
         if (b.scenario != null) {
             scenario.load(b.scenario);
+            version.version(b.comfyuiVersion).jobsApi(b.jobsApi); // builder calls after scenario(...) win
         }
-        this.server = new NettyServer(host, b.port, new Handlers(), journal);
+        this.server = new NettyServer(host, b.port, new Handlers(), journal, door);
         journal.record(Kind.SERVER, null, null, null, 0, "started", baseUrl().toString());
     }
 
@@ -115,13 +122,18 @@ public final class FakeComfyUI implements AutoCloseable {
         return new Builder();
     }
 
-    /** {@code http://127.0.0.1:<port>} (or the host it was bound to). */
+    /** {@code http://127.0.0.1:<port>} (or the host it was bound to), plus the base path if one is set. */
     public URI baseUrl() {
         String h = host.contains(":") ? "[" + host + "]" : host;
         if ("0.0.0.0".equals(host)) {
             h = "127.0.0.1";
         }
-        return URI.create("http://" + h + ":" + server.port());
+        return URI.create("http://" + h + ":" + server.port() + door.basePath());
+    }
+
+    /** The prefix every ComfyUI route is served under ({@code ""} at the root). */
+    public String basePath() {
+        return door.basePath();
     }
 
     /** {@code ws://.../ws?clientId=<clientId>}. */
@@ -300,13 +312,18 @@ public final class FakeComfyUI implements AutoCloseable {
                     LOG.log(System.Logger.Level.ERROR, "route failed: " + req.method() + " " + req.uri(), e);
                     reply = HttpReply.serverError();
                 }
-                journalResponse(req, reply);
                 HttpReply finalReply = reply;
                 if (fault != null && fault.action() == Fault.HttpAction.TRUNCATE) {
+                    journalResponse(req, reply);
                     ex.respondTruncated(reply, fault.bytes() == null ? reply.body().length / 2 : fault.bytes());
                 } else if (fault != null && fault.action() == Fault.HttpAction.DELAY) {
-                    time.after(fault.delayMs() == null ? 1000 : fault.delayMs(), () -> ex.respond(finalReply));
+                    // journalled when it is sent, so the journal shows what the client saw before the answer
+                    time.after(fault.delayMs() == null ? 1000 : fault.delayMs(), () -> {
+                        journalResponse(req, finalReply);
+                        ex.respond(finalReply);
+                    });
                 } else {
+                    journalResponse(req, reply);
                     ex.respond(reply);
                 }
             });
@@ -360,6 +377,11 @@ public final class FakeComfyUI implements AutoCloseable {
         private Path dataDir;
         private boolean previews = true;
         private int journalCapacity = 200_000;
+        private String comfyuiVersion = VersionProfile.DEFAULT_VERSION;
+        private boolean jobsApi;
+        private String basePath;
+        private String requireAuth;
+        private String authHeader;
 
         public Builder host(String host) {
             this.host = host;
@@ -391,6 +413,18 @@ public final class FakeComfyUI implements AutoCloseable {
             if (scenario.seed() != null) {
                 this.seed = scenario.seed();
             }
+            if (scenario.comfyuiVersion() != null) {
+                comfyuiVersion(scenario.comfyuiVersion());
+            }
+            if (scenario.jobsApi() != null) {
+                jobsApi(scenario.jobsApi());
+            }
+            if (scenario.basePath() != null) {
+                basePath(scenario.basePath());
+            }
+            if (scenario.requireAuth() != null) {
+                requireAuth(scenario.authHeader(), scenario.requireAuth());
+            }
             return this;
         }
 
@@ -407,6 +441,42 @@ public final class FakeComfyUI implements AutoCloseable {
         /** Binary preview frames per sampler step (default on, like {@code --preview-method latent2rgb}). */
         public Builder previews(boolean on) {
             this.previews = on;
+            return this;
+        }
+
+        /**
+         * Behave like this ComfyUI release (protocol reference §10); default {@value VersionProfile#DEFAULT_VERSION}.
+         * Below 0.3.45 a client {@code prompt_id} is ignored and there is no progress_state, feature_flags answer
+         * or type-4 preview; below 0.3.57 {@code /interrupt} is always global.
+         */
+        public Builder comfyuiVersion(String version) {
+            VersionProfile.parse(version);
+            this.comfyuiVersion = version;
+            return this;
+        }
+
+        /** Serve the jobs cancel API {@code POST /api/jobs/{id}/cancel} (default off). */
+        public Builder jobsApi(boolean on) {
+            this.jobsApi = on;
+            return this;
+        }
+
+        /** Serve every route and {@code /ws} under this prefix only (e.g. {@code /comfy}), as behind a proxy. */
+        public Builder basePath(String path) {
+            this.basePath = FrontDoor.normaliseBasePathOrThrow(path);
+            return this;
+        }
+
+        /** Answer 401 unless {@code Authorization} has exactly this value (HTTP and the WebSocket upgrade). */
+        public Builder requireAuth(String exactValue) {
+            return requireAuth(null, exactValue);
+        }
+
+        /** Answer 401 unless this header (null: {@code Authorization}) has exactly this value. */
+        public Builder requireAuth(String header, String exactValue) {
+            new FrontDoor(null, header, exactValue); // validates now, naming the option
+            this.authHeader = header;
+            this.requireAuth = exactValue;
             return this;
         }
 

@@ -46,12 +46,46 @@ public final class Main implements Callable<Integer> {
             description = "Record every WebSocket frame in the journal (default: on; --no-journal-frames for load tests).")
     boolean journalFrames = true;
 
+    @Option(names = "--comfyui-version", paramLabel = "VERSION",
+            description = {"Behave like this ComfyUI release (default: 0.3.64). Below 0.3.45: client prompt_id ignored,",
+                "no progress_state, no feature_flags answer, no type-4 previews; below 0.3.57: /interrupt is global."})
+    String comfyuiVersion;
+
+    @Option(names = "--jobs-api", description = "Serve POST /api/jobs/{id}/cancel (newer ComfyUI; default: off).")
+    boolean jobsApi;
+
+    @Option(names = "--base-path", paramLabel = "PATH",
+            description = "Serve every route and /ws under PATH only (e.g. /comfy), as behind a reverse proxy.")
+    String basePath;
+
+    @Option(names = "--require-auth", paramLabel = "VALUE",
+            description = {"Answer 401 unless the auth header has exactly VALUE (e.g. 'Bearer s3cret'), on every",
+                "HTTP request and the WebSocket upgrade. The value is never journalled. Also: env FAKE_COMFYUI_REQUIRE_AUTH."})
+    String requireAuth;
+
+    @Option(names = "--auth-header", paramLabel = "NAME",
+            description = "Header that --require-auth checks (default: Authorization), e.g. X-API-Key.")
+    String authHeader;
+
     @Override
     public Integer call() throws InterruptedException {
         FakeComfyUI.Builder b = FakeComfyUI.builder().host(host).port(port)
                 .previews(!"none".equalsIgnoreCase(previewMethod));
         if (scenario != null) {
             b.scenario(Scenario.fromPath(scenario));
+        }
+        if (comfyuiVersion != null) {
+            b.comfyuiVersion(comfyuiVersion);
+        }
+        if (jobsApi) {
+            b.jobsApi(true);
+        }
+        if (basePath != null) {
+            b.basePath(basePath);
+        }
+        String auth = requireAuth != null ? requireAuth : System.getenv("FAKE_COMFYUI_REQUIRE_AUTH");
+        if (auth != null) {
+            b.requireAuth(authHeader, auth);
         }
         if (timeScale != null) {
             b.timeScale(timeScale);

@@ -13,6 +13,7 @@ import io.comfyrun.fake.files.FileStore.Lookup;
 import io.comfyrun.fake.files.FileStore.SavedFile;
 import io.comfyrun.fake.json.PythonJson;
 import io.comfyrun.fake.scenario.SeededRandom;
+import io.comfyrun.fake.scenario.VersionProfile;
 import io.comfyrun.fake.validation.PromptValidator;
 import io.comfyrun.fake.validation.ValidationResult;
 import io.comfyrun.fake.ws.Sockets;
@@ -37,9 +38,11 @@ public final class ComfyApi {
     private final PromptValidator validator;
     private final SeededRandom random;
     private final int maxUploadSize;
+    private final VersionProfile version;
 
     public ComfyApi(PromptQueue queue, PromptWorker worker, FileStore files, NodeCatalog catalog,
-                    SeededRandom random, int maxUploadSize) {
+                    SeededRandom random, int maxUploadSize, VersionProfile version) {
+        this.version = version;
         this.queue = queue;
         this.worker = worker;
         this.files = files;
@@ -89,6 +92,9 @@ public final class ComfyApi {
                     return HttpReply.json(catalog.objectInfoAll());
                 }
                 case "/features" -> {
+                    if (!version.atLeast0345()) {
+                        return HttpReply.notFound(); // added with the feature flags in 0.3.45
+                    }
                     return HttpReply.json(Sockets.featureFlags(maxUploadSize));
                 }
                 case "/embeddings" -> {
@@ -145,7 +151,7 @@ public final class ComfyApi {
                 }
                 case "/interrupt" -> {
                     JsonNode body = jsonOrEmpty(req);
-                    JsonNode pid = body.get("prompt_id");
+                    JsonNode pid = version.targetedInterrupt() ? body.get("prompt_id") : null; // older: always global
                     worker.interrupt(pid == null || pid.isNull() ? null : pid.asText());
                     return HttpReply.empty(200);
                 }
@@ -170,6 +176,9 @@ public final class ComfyApi {
                     return upload(req);
                 }
                 default -> {
+                    if (version.jobsApi() && req.path().startsWith("/api/jobs/") && r.endsWith("/cancel")) {
+                        return cancelJob(r.substring("/jobs/".length(), r.length() - "/cancel".length()));
+                    }
                     return HttpReply.notFound();
                 }
             }
@@ -210,7 +219,8 @@ public final class ComfyApi {
             throw new BadRequestBody();
         }
         ValidationResult.Accepted ok = (ValidationResult.Accepted) outcome;
-        String promptId = json.has("prompt_id") && !json.get("prompt_id").isNull()
+        // before 0.3.45 (PR #8189) a client-chosen prompt_id was ignored
+        String promptId = version.atLeast0345() && json.has("prompt_id") && !json.get("prompt_id").isNull()
                 ? (json.get("prompt_id").isTextual() ? json.get("prompt_id").asText() : json.get("prompt_id").toString())
                 : random.uuid4();
         ObjectNode extra = json.path("extra_data").isObject() ? ((ObjectNode) json.get("extra_data")).deepCopy()
@@ -233,6 +243,23 @@ public final class ComfyApi {
         }
         resp.set("node_errors", ok.nodeErrors());
         return HttpReply.json(resp);
+    }
+
+    /**
+     * {@code POST /api/jobs/{id}/cancel} (PR #14493): a pending job leaves the queue, a running one is
+     * interrupted, and a finished or unknown id is "nothing to do"; every case answers 200. The reference
+     * does not give the response body, so it is empty here.
+     */
+    private HttpReply cancelJob(String id) {
+        if (id.isEmpty() || id.contains("/")) {
+            return HttpReply.notFound();
+        }
+        if (queue.deletePending(id)) {
+            worker.queueUpdated();
+        } else if (id.equals(worker.runningPromptId())) {
+            worker.interrupt(id);
+        }
+        return HttpReply.empty(200);
     }
 
     private static boolean truthy(JsonNode n) {
@@ -369,7 +396,7 @@ public final class ComfyApi {
         s.put("os", System.getProperty("os.name", "").toLowerCase().contains("win") ? "nt" : "posix");
         s.put("ram_total", rt.maxMemory());
         s.put("ram_free", rt.maxMemory() - rt.totalMemory() + rt.freeMemory());
-        s.put("comfyui_version", "0.3.64");
+        s.put("comfyui_version", version.version());
         s.put("required_frontend_version", "1.27.10");
         s.putNull("installed_templates_version");
         s.put("required_templates_version", "0.1.95");

@@ -43,4 +43,9 @@ public interface ExecutionScript {
     default boolean previews() {
         return true;
     }
+
+    /** Whether the server sends {@code progress_state} (ComfyUI 0.3.45 and later). */
+    default boolean progressState() {
+        return true;
+    }
 }

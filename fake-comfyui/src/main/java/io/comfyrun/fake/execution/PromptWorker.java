@@ -266,16 +266,35 @@ public final class PromptWorker {
         NodeTiming timing = script.timing(r.promptId, id, type.classType(), type.behaviour());
         boolean stepping = "SAMPLER".equals(type.behaviour()) || "TRAINER".equals(type.behaviour());
         if (stepping && !inputsBlocked(r, id)) {
-            int steps = timing.steps() != null ? timing.steps()
-                    : r.prompt.path(id).path("inputs").path("steps").asInt(20);
+            int steps = timing.steps() != null ? timing.steps() : samplerSteps(r.prompt.path(id).path("inputs"));
             if (steps <= 0) {
-                steps = 1;
+                // KSamplerAdvanced starting at or after its last step returns its latent untouched: no progress
+                time.after(timing.durationMs(), () -> completeNode(r, id, type));
+                return;
             }
             int total = steps;
             time.after(timing.durationMs() + timing.stepMs(), () -> step(r, id, type, 1, total, timing));
         } else {
             time.after(timing.durationMs(), () -> completeNode(r, id, type));
         }
+    }
+
+    /**
+     * The steps a sampler reports as {@code progress.max}. ComfyUI's KSampler.sample cuts the sigma schedule
+     * to {@code [start_at_step, min(end_at_step, steps)]} and the callback's total is {@code len(sigmas) - 1};
+     * a plain KSampler has neither input, so it reports {@code steps}. A trainer's {@code steps} is used as is.
+     */
+    static int samplerSteps(com.fasterxml.jackson.databind.JsonNode inputs) {
+        int steps = inputs.path("steps").asInt(20);
+        if (steps <= 0) {
+            return 1;
+        }
+        if (!inputs.has("start_at_step") && !inputs.has("end_at_step")) {
+            return steps;
+        }
+        int end = Math.min(inputs.path("end_at_step").asInt(10000), steps);
+        int start = Math.max(0, inputs.path("start_at_step").asInt(0));
+        return start < end ? end - start : 0;
     }
 
     private void step(Run r, String id, NodeType type, int k, int steps, NodeTiming timing) {
@@ -606,6 +625,9 @@ public final class PromptWorker {
     }
 
     private void sendProgressState(Run r) {
+        if (!script.progressState()) {
+            return;
+        }
         ObjectNode d = PythonJson.object();
         d.put("prompt_id", r.promptId);
         ObjectNode nodes = d.putObject("nodes");

@@ -22,6 +22,11 @@ import java.util.List;
  *   "seed": 42,                     // optional
  *   "previews": true,               // binary preview frames per sampler step (--preview-method)
  *   "same_client_id_bug": false,    // reproduce ComfyUI #16010 (§2.6)
+ *   "comfyui_version": "0.3.44",    // behave like an older or newer release (§10); default 0.3.64
+ *   "jobs_api": true,               // serve POST /api/jobs/{id}/cancel (default off)
+ *   "base_path": "/comfy",          // start-up only: every route and /ws under this prefix, as behind a proxy
+ *   "require_auth": "Bearer s3cret",// start-up only: exact header value required, else 401
+ *   "auth_header": "Authorization", // start-up only: which header require_auth checks
  *   "timings": [ {"class_type": "KSampler", "steps_per_second": 5} ],
  *   "faults":  [ {"kind": "execution_error", "trigger": {"node_id": "3", "at_step": 5}} ]
  * }
@@ -31,13 +36,28 @@ import java.util.List;
  * @param seed      null to keep the server's setting
  * @param previews  null to keep the server's setting
  * @param sameClientIdBug null to keep the server's setting
+ * @param comfyuiVersion  null to keep the server's setting
+ * @param jobsApi         null to keep the server's setting
+ * @param basePath        null for none; read by the builder only (the listening routes are fixed at start)
+ * @param requireAuth     null for none; read by the builder only, and never written back by {@link #toJson()}
+ * @param authHeader      null for {@code Authorization}; read by the builder only
  */
 public record Scenario(Double timeScale, Long seed, Boolean previews, Boolean sameClientIdBug,
+                       String comfyuiVersion, Boolean jobsApi, String basePath, String requireAuth, String authHeader,
                        List<TimingRule> timings, List<Fault> faults) {
 
     public Scenario {
         timings = List.copyOf(timings == null ? List.of() : timings);
         faults = List.copyOf(faults == null ? List.of() : faults);
+        if (comfyuiVersion != null) {
+            VersionProfile.parse(comfyuiVersion);
+        }
+    }
+
+    /** A scenario with only options set: no timings, no faults. */
+    public Scenario(Double timeScale, Long seed, Boolean previews, Boolean sameClientIdBug,
+                    List<TimingRule> timings, List<Fault> faults) {
+        this(timeScale, seed, previews, sameClientIdBug, null, null, null, null, null, timings, faults);
     }
 
     public static Scenario empty() {
@@ -84,7 +104,21 @@ public record Scenario(Double timeScale, Long seed, Boolean previews, Boolean sa
                 n.hasNonNull("seed") ? n.get("seed").asLong() : null,
                 n.hasNonNull("previews") ? n.get("previews").asBoolean() : null,
                 n.hasNonNull("same_client_id_bug") ? n.get("same_client_id_bug").asBoolean() : null,
+                text(n, "comfyui_version"),
+                n.hasNonNull("jobs_api") ? n.get("jobs_api").asBoolean() : null,
+                text(n, "base_path"), text(n, "require_auth"), text(n, "auth_header"),
                 timings, faults);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(field + " must be a string, got: " + v);
+        }
+        return v.asText();
     }
 
     public ObjectNode toJson() {
@@ -100,6 +134,20 @@ public record Scenario(Double timeScale, Long seed, Boolean previews, Boolean sa
         }
         if (sameClientIdBug != null) {
             o.put("same_client_id_bug", sameClientIdBug);
+        }
+        if (comfyuiVersion != null) {
+            o.put("comfyui_version", comfyuiVersion);
+        }
+        if (jobsApi != null) {
+            o.put("jobs_api", jobsApi);
+        }
+        if (basePath != null) {
+            o.put("base_path", basePath);
+        }
+        if (requireAuth != null) {
+            // the credential itself is never echoed (admin API, saved scenarios, logs)
+            o.put("auth_header", authHeader == null ? "Authorization" : authHeader);
+            o.put("require_auth_set", true);
         }
         ArrayNode t = o.putArray("timings");
         timings.forEach(r -> t.add(r.toJson()));

@@ -25,12 +25,15 @@ public final class ScenarioControl implements ExecutionScript {
     private volatile boolean previews = true;
     private volatile boolean sameClientIdBug;
     private final long seed;
+    private final VersionProfile version;
 
-    public ScenarioControl(VirtualTime time, FaultControl faults, Consumer<Boolean> sameClientIdBugSink, long seed) {
+    public ScenarioControl(VirtualTime time, FaultControl faults, Consumer<Boolean> sameClientIdBugSink, long seed,
+                           VersionProfile version) {
         this.time = time;
         this.faults = faults;
         this.sameClientIdBugSink = sameClientIdBugSink;
         this.seed = seed;
+        this.version = version;
     }
 
     /** Applies a scenario: its options replace the current ones, its timings and faults are added. */
@@ -44,6 +47,12 @@ public final class ScenarioControl implements ExecutionScript {
         if (s.sameClientIdBug() != null) {
             sameClientIdBug(s.sameClientIdBug());
         }
+        if (s.comfyuiVersion() != null) {
+            comfyuiVersion(s.comfyuiVersion());
+        }
+        if (s.jobsApi() != null) {
+            jobsApi(s.jobsApi());
+        }
         rules.addAll(s.timings());
         s.faults().forEach(faults::add);
         return this;
@@ -51,11 +60,28 @@ public final class ScenarioControl implements ExecutionScript {
 
     /** The current settings as a scenario (faults included), e.g. to save and replay. */
     public Scenario current() {
-        return new Scenario(time.timeScale(), seed, previews, sameClientIdBug, List.copyOf(rules),
+        return new Scenario(time.timeScale(), seed, previews, sameClientIdBug, version.version(), version.jobsApi(),
+                null, null, null, List.copyOf(rules),
                 faults.list().stream().map(FaultControl.Installed::fault).toList());
     }
 
-    /** Removes timing rules and faults and restores default options (time scale is kept). */
+    /** Behave like this ComfyUI release (§10), e.g. {@code "0.3.44"}; reported in /system_stats. */
+    public ScenarioControl comfyuiVersion(String v) {
+        version.version(v);
+        return this;
+    }
+
+    public String comfyuiVersion() {
+        return version.version();
+    }
+
+    /** Serve the jobs cancel API {@code POST /api/jobs/{id}/cancel}. */
+    public ScenarioControl jobsApi(boolean on) {
+        version.jobsApi(on);
+        return this;
+    }
+
+    /** Removes timing rules and faults and restores default options (time scale and version are kept). */
     public ScenarioControl reset() {
         rules.clear();
         faults.clear();
@@ -150,5 +176,10 @@ public final class ScenarioControl implements ExecutionScript {
     @Override
     public boolean previews() {
         return previews;
+    }
+
+    @Override
+    public boolean progressState() {
+        return version.atLeast0345();
     }
 }

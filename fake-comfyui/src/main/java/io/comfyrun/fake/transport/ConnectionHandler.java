@@ -47,13 +47,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final ServerHandlers handlers;
     private final Journal journal;
+    private final FrontDoor door;
     private final String connection = "http#" + CONNECTIONS.incrementAndGet();
     private WebSocketServerHandshaker handshaker;
     private ClientSocket socket;
 
-    ConnectionHandler(ServerHandlers handlers, Journal journal) {
+    ConnectionHandler(ServerHandlers handlers, Journal journal, FrontDoor door) {
         this.handlers = handlers;
         this.journal = journal;
+        this.door = door;
     }
 
     @Override
@@ -70,10 +72,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onHttp(ChannelHandlerContext ctx, FullHttpRequest req) {
-        ApiRequest api = decode(req);
-        journal.record(Kind.HTTP_REQUEST, connection, api.method(), api.uri(), 0, null,
-                api.files() != null ? "multipart " + api.form() + " files " + api.files().size()
-                        : new String(api.body(), StandardCharsets.UTF_8));
+        ApiRequest wire = decode(req);
+        // headers are never journalled: they may carry a credential
+        journal.record(Kind.HTTP_REQUEST, connection, wire.method(), wire.uri(), 0, null,
+                wire.files() != null ? "multipart " + wire.form() + " files " + wire.files().size()
+                        : new String(wire.body(), StandardCharsets.UTF_8));
+        FrontDoor.Verdict verdict = door.check(wire);
+        if (verdict instanceof FrontDoor.Verdict.Unauthorized u) {
+            journal.record(Kind.HTTP_RESPONSE, connection, wire.method(), wire.uri(), 401, null, "refused: " + u.why());
+            new HttpExchange(ctx, wire, HttpUtil.isKeepAlive(req)).respond(HttpReply.text(401, "401: Unauthorized"));
+            return;
+        }
+        if (verdict instanceof FrontDoor.Verdict.Outside) {
+            journal.record(Kind.HTTP_RESPONSE, connection, wire.method(), wire.uri(), 404, null,
+                    "outside the base path " + door.basePath());
+            new HttpExchange(ctx, wire, HttpUtil.isKeepAlive(req)).respond(HttpReply.notFound());
+            return;
+        }
+        ApiRequest api = ((FrontDoor.Verdict.Pass) verdict).request();
         String route = api.route();
         if ("GET".equals(api.method()) && "/ws".equals(route)) {
             boolean upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
@@ -90,7 +106,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String sid = handlers.sidFor(api);
-            String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + api.path();
+            String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + wire.path();
             WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(url, null, false,
                     MAX_INBOUND_WS_MESSAGE);
             handshaker = factory.newHandshaker(req);
@@ -114,6 +130,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (frame instanceof PingWebSocketFrame) {
+            String who = socket == null ? connection : socket.sid();
+            String where = socket == null ? null : socket.path();
+            String body = "ping " + frame.content().readableBytes() + " bytes";
+            journal.record(Kind.WS_IN, who, null, where, 0, "ping", body);
+            // answered at once on the event loop, as aiohttp's autoping does, ahead of queued messages
+            journal.record(Kind.WS_OUT, who, null, where, 0, "pong", "pong " + frame.content().readableBytes() + " bytes");
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
         } else if (frame instanceof CloseWebSocketFrame close) {
             handshaker.close(ctx.channel(), close.retain());

@@ -31,7 +31,8 @@ public final class NettyServer implements Closeable {
     private final ChannelGroup open = new DefaultChannelGroup("fake-comfyui-connections", GlobalEventExecutor.INSTANCE);
     private final Channel server;
 
-    public NettyServer(String host, int port, ServerHandlers handlers, Journal journal) throws InterruptedException {
+    public NettyServer(String host, int port, ServerHandlers handlers, Journal journal, FrontDoor door)
+            throws InterruptedException {
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("fake-comfyui-accept", true),
                 NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -49,7 +50,7 @@ public final class NettyServer implements Closeable {
                             ch.pipeline()
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_BODY))
-                                    .addLast("comfy", new ConnectionHandler(handlers, journal));
+                                    .addLast("comfy", new ConnectionHandler(handlers, journal, door));
                         }
                     })
                     .bind(host, port).sync().channel();

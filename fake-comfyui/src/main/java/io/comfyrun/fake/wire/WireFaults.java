@@ -2,6 +2,7 @@ package io.comfyrun.fake.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.comfyrun.fake.journal.Journal;
+import io.comfyrun.fake.journal.JournalEntry.Kind;
 import io.comfyrun.fake.json.PythonJson;
 import io.comfyrun.fake.scenario.Fault;
 import io.comfyrun.fake.scenario.Fault.WsAction;
@@ -145,49 +146,62 @@ public final class WireFaults implements Sockets.FrameGate {
         }, socket.sid() + " before " + type);
     }
 
-    /** Performs the wire action; returns whether the frame that triggered it should still be sent. */
+    /**
+     * Performs the wire action; returns whether the frame that triggered it should still be sent. Every
+     * action goes through the socket's outbound queue, so frames queued before it are delivered first.
+     * Frames the fault writes itself are journalled like any other outgoing frame.
+     */
     boolean apply(WsFault f, ClientSocket s, byte[] payload, boolean binary) {
-        Channel ch = s.channel();
         WsAction a = f.action();
         switch (a) {
             case CLOSE_FRAME -> {
                 int code = f.closeCode() == null ? 1011 : f.closeCode();
-                ch.writeAndFlush(new CloseWebSocketFrame(code, f.reason() == null ? "fake-comfyui fault" : f.reason()))
-                        .addListener(ChannelFutureListener.CLOSE);
+                String reason = f.reason() == null ? "fake-comfyui fault" : f.reason();
+                journalOut(s, "close", code + " " + reason);
+                s.then(ch -> ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
+                        .addListener(ChannelFutureListener.CLOSE));
                 refuse(f, s);
                 return false;
             }
             case FIN -> {
-                ch.close();
+                s.then(Channel::close);
                 refuse(f, s);
                 return false;
             }
             case RST -> {
-                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-                ch.close();
+                s.then(ch -> {
+                    ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                    ch.close();
+                });
                 refuse(f, s);
                 return false;
             }
             case HALF_CLOSE -> {
-                if (ch instanceof DuplexChannel d) {
-                    d.shutdownOutput();
-                }
                 s.markStalled();
+                s.then(ch -> {
+                    if (ch instanceof DuplexChannel d) {
+                        d.shutdownOutput(); // the queue flushed everything before this; nothing is lost
+                    }
+                });
                 refuse(f, s);
                 return false;
             }
             case STALL -> {
                 s.markStalled();
-                ch.config().setAutoRead(false); // pings go unanswered too
+                s.then(ch -> ch.config().setAutoRead(false)); // pings go unanswered too
                 return false;
             }
             case MALFORMED_JSON -> {
-                ch.writeAndFlush(new TextWebSocketFrame("{\"type\": \"progress\", \"data\": {\"value\": 3, \"max\""));
+                String text = "{\"type\": \"progress\", \"data\": {\"value\": 3, \"max\"";
+                journalOut(s, null, text);
+                s.send(new TextWebSocketFrame(text));
                 return true;
             }
             case UNKNOWN_MESSAGE -> {
                 String t = f.messageType() == null ? "fake_unknown_event" : f.messageType();
-                ch.writeAndFlush(new TextWebSocketFrame("{\"type\": \"" + t + "\", \"data\": {\"value\": \"ignore me\"}}"));
+                String text = "{\"type\": \"" + t + "\", \"data\": {\"value\": \"ignore me\"}}";
+                journalOut(s, t, text);
+                s.send(new TextWebSocketFrame(text));
                 return true;
             }
             case OVERSIZED_FRAME -> {
@@ -198,25 +212,32 @@ public final class WireFaults implements Sockets.FrameGate {
                     String msg = "{\"type\": \"display_component\", \"data\": {\"node_id\": \"0\", \"component\": "
                             + "\"FakePadding\", \"props\": {\"padding\": \"" + new String(pad, StandardCharsets.US_ASCII)
                             + "\"}}}";
-                    ch.writeAndFlush(new TextWebSocketFrame(msg));
+                    journalOut(s, "display_component", "text " + msg.length() + " bytes (oversized fault)");
+                    s.send(new TextWebSocketFrame(msg));
                 } else {
-                    // a multi-MB type-1 preview, as SaveImageWebsocket sends
+                    // event type 1 (PREVIEW_IMAGE), format word 2 (PNG), then zeros: big, not a decodable image
                     ByteBuffer b = ByteBuffer.allocate(Math.max(8, size));
                     b.putInt(1);
                     b.putInt(2);
-                    ch.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(b.array())));
+                    journalOut(s, "binary:1", "binary " + b.capacity() + " bytes (oversized fault)");
+                    s.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(b.array())));
                 }
                 return true;
             }
             case INVALID_FRAME -> {
+                journalOut(s, "invalid_frame", "raw bytes 83 00: FIN + reserved opcode 3, empty payload");
                 // below the frame encoder: FIN + reserved opcode 3, empty payload
-                ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {(byte) 0x83, 0x00}));
+                s.send(Unpooled.wrappedBuffer(new byte[] {(byte) 0x83, 0x00}));
                 return false;
             }
             default -> {
                 return true;
             }
         }
+    }
+
+    private void journalOut(ClientSocket s, String type, String text) {
+        journal.record(Kind.WS_OUT, s.sid(), null, null, 0, type, text);
     }
 
     private void refuse(WsFault f, ClientSocket s) {

@@ -6,6 +6,7 @@ import io.comfyrun.fake.execution.Outbox;
 import io.comfyrun.fake.journal.Journal;
 import io.comfyrun.fake.journal.JournalEntry.Kind;
 import io.comfyrun.fake.json.PythonJson;
+import io.comfyrun.fake.scenario.VersionProfile;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -38,10 +39,12 @@ public final class Sockets implements Outbox {
     private volatile boolean sameClientIdBug;
     private volatile FrameGate gate = FrameGate.OPEN;
     private final int maxUploadSize;
+    private final VersionProfile version;
 
-    public Sockets(Journal journal, int maxUploadSize) {
+    public Sockets(Journal journal, int maxUploadSize, VersionProfile version) {
         this.journal = journal;
         this.maxUploadSize = maxUploadSize;
+        this.version = version;
     }
 
     public void setSameClientIdBug(boolean on) {
@@ -80,6 +83,9 @@ public final class Sockets implements Outbox {
             return;
         }
         socket.firstMessageSeen = true;
+        if (!version.atLeast0345()) {
+            return; // before PR #8830 the server had no feature flags: the message is ignored, no answer
+        }
         try {
             JsonNode m = PythonJson.parse(text);
             if ("feature_flags".equals(m.path("type").asText()) && m.path("data").isObject()) {
@@ -148,7 +154,7 @@ public final class Sockets implements Outbox {
     @Override
     public boolean supportsPreviewMetadata(String sid) {
         ClientSocket s = bySid.get(sid);
-        return s != null && s.supportsPreviewMetadata;
+        return s != null && s.supportsPreviewMetadata && version.atLeast0345();
     }
 
     private List<ClientSocket> targets(String sid) {
@@ -189,7 +195,7 @@ public final class Sockets implements Outbox {
                     binary ? "binary " + payload.length + " bytes"
                             : text != null ? text : new String(payload, StandardCharsets.UTF_8));
         }
-        s.channel().writeAndFlush(frame.apply(payload));
+        s.send(frame.apply(payload));
     }
 
     private static String typeOf(String text) {

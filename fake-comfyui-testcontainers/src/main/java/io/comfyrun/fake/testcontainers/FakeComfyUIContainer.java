@@ -50,6 +50,10 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
     private Long seed;
     private Transferable scenario;
     private String scenarioFileName;
+    private String comfyuiVersion;
+    private boolean jobsApi;
+    private String basePath = "";
+    private String authHeader;
     private final List<String> extraArgs = new ArrayList<>();
 
     /**
@@ -132,6 +136,57 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
         return self();
     }
 
+    /**
+     * Behave like an older or newer ComfyUI release, e.g. {@code "0.3.44"} (server-chosen prompt ids, no
+     * {@code progress_state}) or {@code "0.3.56"} (global {@code /interrupt}). Default: 0.3.64, the recorded one.
+     */
+    public FakeComfyUIContainer withComfyUIVersion(String version) {
+        if (version == null || !version.matches("\\d+\\.\\d+\\.\\d+")) {
+            throw new IllegalArgumentException("ComfyUI version must look like 0.3.64, got " + version);
+        }
+        this.comfyuiVersion = version;
+        return self();
+    }
+
+    /** Serve the newer jobs cancel API ({@code POST /api/jobs/{id}/cancel}). */
+    public FakeComfyUIContainer withJobsApi() {
+        this.jobsApi = true;
+        return self();
+    }
+
+    /**
+     * Serve every ComfyUI route and the WebSocket under this path only, as behind a reverse proxy
+     * ({@code "/comfy"}); {@link #getBaseUrl()} then includes it. The admin API stays at the root.
+     */
+    public FakeComfyUIContainer withBasePath(String path) {
+        if (path == null || !path.startsWith("/") || path.endsWith("/") || path.contains("?")) {
+            throw new IllegalArgumentException("base path must start with '/' and not end with one, e.g. /comfy; got "
+                    + path);
+        }
+        this.basePath = path;
+        return self();
+    }
+
+    /**
+     * Answer 401 unless the {@code Authorization} header is exactly this value (e.g. {@code "Bearer s3cret"}), on
+     * every HTTP request and the WebSocket upgrade. The value reaches the container through its environment, not
+     * its command line, and the fake never journals it.
+     */
+    public FakeComfyUIContainer withRequiredAuth(String headerValue) {
+        return withRequiredAuth("Authorization", headerValue);
+    }
+
+    /** Like {@link #withRequiredAuth(String)} for another header, e.g. {@code X-API-Key}. */
+    public FakeComfyUIContainer withRequiredAuth(String headerName, String headerValue) {
+        Objects.requireNonNull(headerName, "headerName");
+        if (headerValue == null || headerValue.isEmpty()) {
+            throw new IllegalArgumentException("the required " + headerName + " value is empty");
+        }
+        this.authHeader = headerName;
+        withEnv("FAKE_COMFYUI_REQUIRE_AUTH", headerValue);
+        return self();
+    }
+
     /** Further options of the standalone jar, passed verbatim after the ones this class sets (see {@code --help}). */
     public FakeComfyUIContainer withFakeArgs(String... args) {
         for (String arg : args) {
@@ -157,6 +212,21 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
             command.add("--scenario");
             command.add(inContainer);
         }
+        if (comfyuiVersion != null) {
+            command.add("--comfyui-version");
+            command.add(comfyuiVersion);
+        }
+        if (jobsApi) {
+            command.add("--jobs-api");
+        }
+        if (!basePath.isEmpty()) {
+            command.add("--base-path");
+            command.add(basePath);
+        }
+        if (authHeader != null && !"Authorization".equalsIgnoreCase(authHeader)) {
+            command.add("--auth-header");
+            command.add(authHeader);
+        }
         command.addAll(extraArgs);
         setCommand(command.toArray(String[]::new));
     }
@@ -166,14 +236,17 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
         return getMappedPort(COMFYUI_PORT);
     }
 
-    /** Base URL of the ComfyUI HTTP API, e.g. {@code http://localhost:49153} (no trailing slash). */
+    /**
+     * Base URL of the ComfyUI HTTP API, e.g. {@code http://localhost:49153} (no trailing slash), with the
+     * {@linkplain #withBasePath(String) base path} when one is set.
+     */
     public String getBaseUrl() {
-        return "http://" + getHost() + ":" + getPort();
+        return "http://" + getHost() + ":" + getPort() + basePath;
     }
 
     /** The ComfyUI WebSocket endpoint without a client id, e.g. {@code ws://localhost:49153/ws}. */
     public String getWebSocketUrl() {
-        return "ws://" + getHost() + ":" + getPort() + "/ws";
+        return "ws://" + getHost() + ":" + getPort() + basePath + "/ws";
     }
 
     /** The ComfyUI WebSocket endpoint for this client id, e.g. {@code ws://localhost:49153/ws?clientId=abc}. */
@@ -183,7 +256,7 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
 
     /** Base URL of the fake's admin API (faults, timings, journal), e.g. {@code http://localhost:49153/__fake}. */
     public String getAdminUrl() {
-        return getBaseUrl() + ADMIN_PREFIX;
+        return "http://" + getHost() + ":" + getPort() + ADMIN_PREFIX;
     }
 
     private static String formatNumber(double value) {

@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -143,6 +146,45 @@ class FakeComfyUIContainerTest {
             assertThat(scenario.path("time_scale").asDouble()).isEqualTo(50.0);
             assertThat(scenario.path("seed").asLong()).isEqualTo(42L);
         }
+    }
+
+    @Test
+    void versionBasePathAndRequiredAuthOptionsShapeTheContainer() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        try (FakeComfyUIContainer proxied = new FakeComfyUIContainer(FakeComfyUIImage.locateJar())
+                .withComfyUIVersion("0.3.44").withBasePath("/comfy").withRequiredAuth("Bearer t0ken-for-the-test")) {
+            proxied.start();
+            assertThat(proxied.getBaseUrl()).endsWith("/comfy");
+            URI stats = URI.create(proxied.getBaseUrl() + "/system_stats");
+            var anonymous = http.send(HttpRequest.newBuilder(stats).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            var authorised = http.send(HttpRequest.newBuilder(stats)
+                    .header("Authorization", "Bearer t0ken-for-the-test").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(authorised.statusCode()).isEqualTo(200);
+            assertThat(authorised.body()).contains("0.3.44");
+            // Behind the base path only: the root is not ComfyUI any more.
+            var root = http.send(HttpRequest.newBuilder(URI.create(
+                    proxied.getBaseUrl().replace("/comfy", "") + "/system_stats"))
+                    .header("Authorization", "Bearer t0ken-for-the-test").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(root.statusCode()).isEqualTo(404);
+            // The secret went in through the environment: not on the command line, not in the journal.
+            assertThat(String.join(" ", proxied.getCommandParts())).doesNotContain("t0ken-for-the-test");
+            var journal = http.send(HttpRequest.newBuilder(URI.create(
+                    proxied.getAdminUrl() + "/journal")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(journal.statusCode()).isEqualTo(200);
+            assertThat(journal.body()).doesNotContain("t0ken-for-the-test");
+        }
+    }
+
+    @Test
+    void badOptionsAreRefusedNamingThem() {
+        assertThatThrownBy(() -> new FakeComfyUIContainer(FakeComfyUIImage.locateJar()).withBasePath("comfy/"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("comfy/");
+        assertThatThrownBy(() -> new FakeComfyUIContainer(FakeComfyUIImage.locateJar()).withComfyUIVersion("latest"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("latest");
     }
 
     @Test

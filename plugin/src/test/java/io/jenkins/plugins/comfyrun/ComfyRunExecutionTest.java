@@ -331,14 +331,43 @@ class ComfyRunExecutionTest {
 
     @Test
     void resumeWhileStillRunningFollowsTheSamePrompt() throws Exception {
-        fake.scenario().steps("KSampler", 400).stepsPerSecond("KSampler", 20);
+        // certainly still running across the "restart": 10,000 steps of half a virtual second, 50 s of real time
+        fake.scenario().steps("KSampler", 10_000).stepsPerSecond("KSampler", 2);
         Started st = start(step(), null);
-        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.context().lastSaved() != null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        String id = st.action().getPromptId();
+        // what Jenkins does on its way down (the @Terminator): the engine closes, so the original execution stops
+        // following the prompt; only the resumed copy follows it from here
+        ComfyRuntime.shutdown();
+        assertThat(isRunningOnTheFake(id)).as("the prompt outlives the controller").isTrue();
+
         Started resumed = resume(st);
+        // after a restart the engine knows node ids from the server's events (the workflow JSON is not persisted)
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> resumed.execution().getStatus().startsWith("node 3 "));
+        assertThat(isRunningOnTheFake(id)).as("the resumed step follows a prompt that is still running").isTrue();
+        assertThat(resumed.log().text()).contains("reattaching to prompt " + id);
+        fake.scenario().timeScale(1_000_000); // let the remaining steps run out quickly
+
         @SuppressWarnings("unchecked")
         Map<String, Object> r = (Map<String, Object>) resumed.result();
-        assertThat(r).containsEntry("status", "success");
+        assertThat(r).containsEntry("status", "success").containsEntry("promptId", id);
         assertThat(submissions()).isEqualTo(1);
+        assertThat(st.context().outcome()).as("the original execution did not end the step").isNotDone();
+    }
+
+    /** Asks the fake the way any client would: is this prompt in {@code queue_running} of {@code GET /queue}? */
+    private boolean isRunningOnTheFake(String promptId) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(fake.baseUrl() + "/queue"))
+                        .timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        for (com.fasterxml.jackson.databind.JsonNode row : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
+                .path("queue_running")) {
+            if (promptId.equals(row.path(1).asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

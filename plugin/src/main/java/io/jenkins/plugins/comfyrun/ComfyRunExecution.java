@@ -11,6 +11,7 @@ import io.comfyrun.client.PromptHandle;
 import io.comfyrun.client.PromptRequest;
 import io.comfyrun.client.PromptResult;
 import io.comfyrun.client.PromptSnapshot;
+import io.comfyrun.client.PromptSnapshots;
 import io.comfyrun.client.ServerConfig;
 import io.comfyrun.client.files.DownloadedFile;
 import io.comfyrun.client.files.OutputDownloader;
@@ -47,8 +48,12 @@ import org.jenkinsci.plugins.workflow.steps.StepExecution;
  *       {@link #stopGrace} (25 s) whatever happens (ComfyUI unreachable).</li>
  * </ul>
  *
- * Persisted fields are plain values (names, URL, credentials id, the engine's small {@link PromptSnapshot}); the step,
- * the workflow JSON, the engine handle, the listener and the workspace are transient and re-obtained as needed.
+ * Persisted fields are plain values only: Strings, boxed numbers, booleans and the plain {@link ServerTarget}. Jenkins
+ * writes step executions to program.dat with JBoss Marshalling River 1.4.12, which predates Java records, so no record
+ * may be reachable from a persisted field: the engine's {@link PromptSnapshot} (a record) is persisted as its compact
+ * JSON text ({@link PromptSnapshots}), written from the live snapshot by {@link #writeObject} and read back by
+ * {@link #readObject}. The step, the workflow JSON, the engine handle, the listener and the workspace are transient
+ * and re-obtained as needed.
  */
 public class ComfyRunExecution extends StepExecution {
     /** How long stop() waits for the server to confirm the cancel before ending the step anyway (tests shorten it). */
@@ -63,17 +68,24 @@ public class ComfyRunExecution extends StepExecution {
     private final Integer progressIntervalSeconds;
     private final boolean cancelOnAbort;
     private final boolean quiet;
-    /** Set (and saved) before the POST; null means nothing was ever sent to the server. */
-    private volatile PromptSnapshot snapshot;
+    /**
+     * The persisted form of {@link #snapshot}: {@link PromptSnapshots} JSON, refreshed on every write of this
+     * execution. Null means nothing was ever sent to the server.
+     */
+    private volatile String snapshotJson;
     private volatile boolean finished;
 
     // ----- transient: only needed before submission, or re-obtained after a restart -----
     private final transient ComfyRunStep step;
+    /** Set (and saved) before the POST; null means nothing was ever sent to the server. Persisted as {@link #snapshotJson}. */
+    private transient volatile PromptSnapshot snapshot;
     private transient volatile PromptHandle handle;
     private transient volatile Throwable stopCause;
     private transient volatile ProgressLog progressLog;
     private transient volatile ComfyRunAction action;
     private transient volatile ScheduledFuture<?> heartbeat;
+    /** Why the persisted snapshot could not be read back, if it could not (reported by onResume). */
+    private transient volatile String unreadableSnapshot;
 
     ComfyRunExecution(StepContext context, ComfyRunStep step) throws AbortException {
         super(context);
@@ -326,6 +338,11 @@ public class ComfyRunExecution extends StepExecution {
         ComfyRuntime.executor().submit(() -> {
             try {
                 PromptSnapshot s = snapshot;
+                if (s == null && unreadableSnapshot != null) {
+                    finishFailure(new AbortException("comfyRun: Jenkins restarted, but the saved state of the prompt on "
+                            + target.label() + " could not be read (" + unreadableSnapshot + "); it was not resubmitted"));
+                    return;
+                }
                 if (s == null) {
                     finishFailure(new AbortException("comfyRun: Jenkins restarted before the prompt was submitted; nothing was sent to "
                             + target.label() + ". Run the build again."));
@@ -472,6 +489,26 @@ public class ComfyRunExecution extends StepExecution {
     private static String oneLine(Throwable t) {
         String m = t.getMessage();
         return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+
+    /** River and Java serialization both call this: the record-free JSON form of the latest snapshot is what is written. */
+    private void writeObject(java.io.ObjectOutputStream out) throws IOException {
+        PromptSnapshot s = snapshot;
+        snapshotJson = s == null ? null : PromptSnapshots.toJson(s);
+        out.defaultWriteObject();
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        String json = snapshotJson;
+        try {
+            snapshot = json == null ? null : PromptSnapshots.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            // not "never submitted": onResume() says the state was unreadable, and never resubmits
+            LOG.log(System.Logger.Level.WARNING, "Unreadable saved ComfyUI prompt state: " + e.getMessage());
+            snapshot = null;
+            unreadableSnapshot = e.getMessage();
+        }
     }
 
     // test access

@@ -173,6 +173,54 @@ class ComfyRunExecutionTest {
         assertThat(saved.target().url()).isEqualTo(fake.baseUrl().toString());
     }
 
+    /**
+     * program.dat is written by JBoss Marshalling River 1.4.12, which predates Java records: nothing reachable from
+     * the persisted execution may be a record (the engine's PromptSnapshot travels as JSON text). Walks the whole
+     * serialized object graph of a submitted (and of a finished) execution.
+     */
+    @Test
+    void persistedFormContainsNoRecord() throws Exception {
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.context().lastSaved() != null);
+        assertThat(st.execution().snapshot()).as("the execution holds the engine's snapshot").isNotNull();
+        assertThat(recordsReachableFrom(st.execution())).isEmpty();
+        ComfyRunExecution copy = TestStepContext.deserialize(TestStepContext.serialize(st.execution()), ComfyRunExecution.class);
+        assertThat(copy.snapshot()).as("the snapshot comes back from its JSON form").isEqualTo(st.execution().snapshot());
+        st.execution().stop(new FlowInterruptedException(Result.ABORTED));
+        st.failure();
+        assertThat(recordsReachableFrom(st.execution())).isEmpty();
+    }
+
+    private static java.util.Set<String> recordsReachableFrom(Object root) throws IOException {
+        java.util.Set<String> records = new java.util.TreeSet<>();
+        class Walker extends java.io.ObjectOutputStream {
+            Walker() throws IOException {
+                super(java.io.OutputStream.nullOutputStream());
+                enableReplaceObject(true);
+            }
+
+            @Override
+            protected Object replaceObject(Object obj) {
+                if (obj.getClass().isRecord()) {
+                    records.add(obj.getClass().getName());
+                }
+                return obj;
+            }
+
+            @Override
+            protected void annotateClass(Class<?> cl) {
+                if (cl.isRecord()) {
+                    records.add(cl.getName());
+                }
+            }
+        }
+        try (Walker w = new Walker()) {
+            w.writeObject(root);
+        }
+        return records;
+    }
+
     @Test
     void outsideNodeNothingIsDownloadedButOutputsAreListed() throws Exception {
         Started st = start(step(), null);

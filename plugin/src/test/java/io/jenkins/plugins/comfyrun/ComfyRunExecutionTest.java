@@ -146,6 +146,10 @@ class ComfyRunExecutionTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> outputs = (List<Map<String, Object>>) r.get("outputs");
         assertThat(outputs).isNotEmpty();
+        assertThat(outputs.get(0).keySet()).contains("node", "filename", "subfolder", "type", "path", "size");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) r.get("nodes");
+        assertThat(nodes).isNotEmpty().allSatisfy(n -> assertThat(n.keySet()).containsExactly("id", "class", "title", "cached", "milliseconds"));
         String path = (String) outputs.get(0).get("path");
         assertThat(path).startsWith("comfyui-out/");
         assertThat(workspace.resolve(path)).exists().hasSize((Long) outputs.get(0).get("size"));

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -84,6 +85,7 @@ public class ComfyRunExecution extends StepExecution {
     private transient volatile ProgressLog progressLog;
     private transient volatile ComfyRunAction action;
     private transient volatile ScheduledFuture<?> heartbeat;
+    private transient volatile ScheduledFuture<?> stopFallback;
     /** Why the persisted snapshot could not be read back, if it could not (reported by onResume). */
     private transient volatile String unreadableSnapshot;
 
@@ -111,7 +113,12 @@ public class ComfyRunExecution extends StepExecution {
 
     @Override
     public boolean start() throws Exception {
-        ComfyRuntime.executor().submit(this::prepareAndSubmit);
+        // execute, not submit: prepareAndSubmit() ends the step itself on any failure, so there is no Future to watch
+        try {
+            ComfyRuntime.executor().execute(this::prepareAndSubmit);
+        } catch (RejectedExecutionException e) {
+            throw new AbortException("comfyRun: Jenkins is shutting down; nothing was sent to " + target.label());
+        }
         return false;
     }
 
@@ -170,10 +177,12 @@ public class ComfyRunExecution extends StepExecution {
      * hint that write is skipped by design, which docs/pipeline-steps.md explains.
      */
     private void persistBeforeSubmit(PromptSnapshot s) {
-        if (stopCause != null) {
-            throw new IllegalStateException("comfyRun was stopped before the prompt was submitted");
+        synchronized (this) { // atomic with stop()'s "not submitted yet" decision
+            if (stopCause != null) {
+                throw new IllegalStateException("comfyRun was stopped before the prompt was submitted");
+            }
+            this.snapshot = s;
         }
-        this.snapshot = s;
         actionFor(s.promptId());
         try {
             getContext().saveState().get(10, TimeUnit.SECONDS);
@@ -284,8 +293,13 @@ public class ComfyRunExecution extends StepExecution {
         if (finished) {
             return;
         }
-        if (stopCause == null) {
-            stopCause = cause;
+        boolean neverSubmitted;
+        synchronized (this) {
+            if (stopCause == null) {
+                stopCause = cause;
+            }
+            // once stopCause is set, persistBeforeSubmit() refuses the POST: a null snapshot now means never sent
+            neverSubmitted = snapshot == null;
         }
         PromptHandle h = handle;
         if (!cancelOnAbort) {
@@ -295,18 +309,16 @@ public class ComfyRunExecution extends StepExecution {
         }
         if (h != null) {
             cancelRemote(h);
-        } else if (snapshot == null) {
-            // not submitted yet: prepareAndSubmit() sees stopCause and sends nothing
-            ComfyRuntime.executor().execute(() -> {
-                if (snapshot == null) {
-                    finishFailure(stopCause);
-                }
-            });
+        } else if (neverSubmitted) {
+            // nothing was sent, nor will be: prepareAndSubmit() sees stopCause; end now with the given cause
+            finishFailure(stopCause);
+            return;
         }
         // else: submitted or resuming but not yet attached; attach() cancels as soon as the handle exists
-        ScheduledFuture<?> fallback = ComfyRuntime.executor().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
+        // on the timer thread, not the blocking pool: downloads or state saves filling the pool cannot delay it
+        stopFallback = ComfyRuntime.timers().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
         if (finished) {
-            fallback.cancel(false);
+            stopFallback.cancel(false);
         }
     }
 
@@ -335,7 +347,7 @@ public class ComfyRunExecution extends StepExecution {
         if (finished) {
             return;
         }
-        ComfyRuntime.executor().submit(() -> {
+        Runnable reattach = () -> {
             try {
                 PromptSnapshot s = snapshot;
                 if (s == null && unreadableSnapshot != null) {
@@ -354,7 +366,13 @@ public class ComfyRunExecution extends StepExecution {
             } catch (Throwable t) {
                 finishFailure(stopCause != null ? stopCause : asStepFailure(t));
             }
-        });
+        };
+        try {
+            ComfyRuntime.executor().execute(reattach); // reattach ends the step itself on failure: no Future to watch
+        } catch (RejectedExecutionException e) {
+            finishFailure(new AbortException("comfyRun: Jenkins is shutting down; prompt " + promptIdOrUnknown()
+                    + " was not reattached (it was not resubmitted either)"));
+        }
     }
 
     /** Where the step is, for the "Pipeline Steps" view and thread dumps: "node 3 KSampler 45%". */
@@ -386,7 +404,7 @@ public class ComfyRunExecution extends StepExecution {
             progressLog = log;
             // the log prints "still queued" heartbeats when ticked; a cheap periodic task, cancelled when the step ends
             ProgressLog ticking = log;
-            heartbeat = ComfyRuntime.executor().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
+            heartbeat = ComfyRuntime.timers().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
         }
         ProgressLog console = log;
         return event -> {
@@ -464,9 +482,10 @@ public class ComfyRunExecution extends StepExecution {
             return false;
         }
         finished = true;
-        ScheduledFuture<?> h = heartbeat;
-        if (h != null) {
-            h.cancel(false);
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {heartbeat, stopFallback}) {
+            if (f != null) {
+                f.cancel(false);
+            }
         }
         return true;
     }

@@ -344,6 +344,36 @@ class ComfyRunExecutionTest {
     }
 
     @Test
+    void stopEndsTheStepEvenWhenEveryPoolThreadIsBusy() throws Exception {
+        ComfyRunExecution.stopGrace = Duration.ofSeconds(2);
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        // four long downloads or state saves of other steps: the blocking pool has no thread left
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            ComfyRuntime.executor().execute(() -> {
+                busy.countDown();
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            assertThat(busy.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            fake.close(); // and ComfyUI cannot confirm the cancel
+            FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+            st.execution().stop(cause);
+            assertThat(st.failure()).isSameAs(cause);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void stopWithCancelOnAbortFalseLeavesThePromptRunning() throws Exception {
         slowSampler();
         ComfyRunStep s = step();

@@ -159,7 +159,11 @@ public class ComfyRunExecution extends StepExecution {
             throw new AbortException("comfyRun: workflowFile: '" + step.getWorkflowFile() + "' is read from the workspace, so run the step inside node { }"
                     + " (or pass the JSON with workflow: readFile(...))");
         }
-        FilePath f = ws.child(step.getWorkflowFile());
+        String rel = step.getWorkflowFile();
+        if (WorkspaceOutputSink.checkOutputDir(rel) != null || !ws.isDescendant(rel)) {
+            throw new AbortException("comfyRun: workflowFile: '" + rel + "' must be a path inside the workspace");
+        }
+        FilePath f = ws.child(rel);
         if (!f.exists()) {
             throw new AbortException("comfyRun: workflow file '" + step.getWorkflowFile() + "' does not exist in the workspace " + ws.getRemote());
         }

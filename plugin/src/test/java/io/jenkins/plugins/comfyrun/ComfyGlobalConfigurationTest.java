@@ -45,6 +45,10 @@ class ComfyGlobalConfigurationTest {
     void duplicateNamesAreRefused() {
         assertThatThrownBy(() -> global.setServers(List.of(server("a", "http://x/", null), server("a", "http://y/", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a'");
+        assertThatThrownBy(() -> global.setServers(List.of(server("gpu-1", "ftp://gpu-1/", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ComfyUI server 'gpu-1'").hasMessageContaining("http");
+        assertThatThrownBy(() -> global.setServers(List.of(server(null, "http://gpu-3:8188/", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("#1").hasMessageContaining("gpu-3");
     }
 
     @Test

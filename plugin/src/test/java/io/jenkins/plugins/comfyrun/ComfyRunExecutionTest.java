@@ -250,6 +250,26 @@ class ComfyRunExecutionTest {
         assertThat(start(s, new FilePath(workspace.toFile())).result()).isInstanceOf(Map.class);
     }
 
+    @Test
+    void workflowFileAndInputsMustStayInsideTheWorkspaceAndInputsMustBeText() throws Exception {
+        FilePath ws = new FilePath(workspace.toFile());
+        ComfyRunStep outside = new ComfyRunStep();
+        outside.setServer("fake");
+        outside.setWorkflowFile("../elsewhere/flow.json");
+        assertThat(start(outside, ws).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("workflowFile: '../elsewhere/flow.json' must be a path inside the workspace");
+
+        ComfyRunStep number = step();
+        number.setInputs(Map.of("LoadImage.image", 42));
+        assertThat(start(number, ws).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("inputs: 'LoadImage.image' must name a workspace file");
+
+        ComfyRunStep escape = step();
+        escape.setInputs(Map.of("LoadImage.image", "../secret.png"));
+        assertThat(start(escape, ws).failure()).isInstanceOf(AbortException.class).hasMessageContaining("inside the workspace");
+        assertThat(submissions()).isZero();
+    }
+
     // ---------------------------------------------------------------- failures: one line
 
     @Test

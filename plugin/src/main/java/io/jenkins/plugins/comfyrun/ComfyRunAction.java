@@ -235,15 +235,9 @@ public class ComfyRunAction implements RunAction2 {
         status = outcome;
     }
 
+    /** The engine's duration format, so the build page reads like the console ("6.2 s", "3 min 05 s"). */
     static String formatMillis(long ms) {
-        if (ms < 10_000) {
-            return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-        }
-        long s = ms / 1000;
-        if (s < 3600) {
-            return (s / 60 > 0 ? s / 60 + " min " : "") + s % 60 + " s";
-        }
-        return s / 3600 + " h " + (s % 3600) / 60 + " min";
+        return io.comfyrun.client.progress.log.LogFormat.duration(java.time.Duration.ofMillis(ms));
     }
 
     /** One node of the executed workflow. */

@@ -18,6 +18,7 @@ import io.comfyrun.client.files.OutputDownloader;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
 import io.comfyrun.client.progress.PromptProgress;
+import io.comfyrun.client.progress.log.LogFormat;
 import io.comfyrun.client.progress.log.ProgressLog;
 import io.comfyrun.client.workflow.Workflow;
 import io.comfyrun.client.workflow.WorkflowOverrides;
@@ -256,8 +257,7 @@ public class ComfyRunExecution extends StepExecution {
             }
         }
         if (!quiet && !written.isEmpty()) {
-            println(ProgressLog.PREFIX + "saved " + written.size() + " output" + (written.size() == 1 ? "" : "s") + " to "
-                    + (outputDir.isEmpty() ? "the workspace" : outputDir + "/"));
+            println(LogFormat.savedOutputs(written.size(), outputDir));
         }
         if (!problems.isEmpty()) {
             throw new AbortException("ComfyUI prompt " + r.promptId() + " on " + target.label() + " succeeded but "
@@ -307,7 +307,7 @@ public class ComfyRunExecution extends StepExecution {
         }
         PromptHandle h = handle;
         if (!cancelOnAbort) {
-            println(ProgressLog.PREFIX + "build stopped; prompt " + promptIdOrUnknown() + " left running on " + target.label() + " (cancelOnAbort: false)");
+            println(LogFormat.leftRunning(promptIdOrUnknown(), target.label(), "cancelOnAbort: false"));
             finishFailure(stopCause);
             return;
         }
@@ -327,7 +327,7 @@ public class ComfyRunExecution extends StepExecution {
     }
 
     private void cancelRemote(PromptHandle h) {
-        println(ProgressLog.PREFIX + "build stopped: cancelling prompt " + h.promptId() + " on " + target.label());
+        println(LogFormat.cancelling(h.promptId(), target.label()));
         CompletableFuture<Void> c;
         try {
             c = h.cancel();
@@ -338,7 +338,7 @@ public class ComfyRunExecution extends StepExecution {
         c.orTimeout(stopGrace.toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((v, t) -> {
             if (t != null) {
                 LOG.log(System.Logger.Level.INFO, "Cancelling ComfyUI prompt " + h.promptId() + " did not complete: " + t);
-                println(ProgressLog.PREFIX + "could not confirm the cancellation of prompt " + h.promptId() + " (" + oneLine(t) + ")");
+                println(LogFormat.cancelUnconfirmed(h.promptId(), oneLine(t)));
             }
             // the result future normally completes as INTERRUPTED first; either way end with the given cause
             finishFailure(stopCause);
@@ -364,7 +364,7 @@ public class ComfyRunExecution extends StepExecution {
                             + target.label() + ". Run the build again."));
                     return;
                 }
-                println(ProgressLog.PREFIX + "Jenkins restarted: reattaching to prompt " + s.promptId() + " on " + target.label());
+                println(LogFormat.reattaching("Jenkins", s.promptId(), target.label()));
                 ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
                 attach(ComfyRuntime.client().resume(s, config, listener()));
             } catch (Throwable t) {

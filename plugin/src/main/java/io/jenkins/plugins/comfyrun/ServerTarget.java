@@ -4,6 +4,7 @@ import hudson.AbortException;
 import hudson.model.Run;
 import io.comfyrun.client.ServerAuth;
 import io.comfyrun.client.ServerConfig;
+import io.comfyrun.client.progress.log.LogFormat;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -123,12 +124,11 @@ final class ServerTarget implements Serializable {
                 : String.join(", ", global.getServers().stream().map(ComfyServer::getName).toList());
     }
 
-    /** A URL for display: scheme, host, port and path only (a user-info part could carry a password). */
+    /** A URL for display: the engine's console form (user-info and query never shown). */
     static String displayUrl(String url) {
         try {
-            java.net.URI u = new java.net.URI(url);
-            return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "") + (u.getRawPath() == null ? "" : u.getRawPath());
-        } catch (java.net.URISyntaxException e) {
+            return LogFormat.server(java.net.URI.create(url));
+        } catch (IllegalArgumentException e) {
             return "(invalid URL)";
         }
     }

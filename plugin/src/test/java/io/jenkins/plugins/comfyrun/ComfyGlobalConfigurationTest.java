@@ -88,7 +88,7 @@ class ComfyGlobalConfigurationTest {
     void serverUrlCanBeDisabledByTheAdministrator() throws AbortException {
         ServerTarget t = ServerTarget.resolve(null, "http://10.0.0.5:8188/comfy/", null, global);
         assertThat(t.url()).isEqualTo("http://10.0.0.5:8188/comfy/");
-        assertThat(t.label()).isEqualTo("http://10.0.0.5:8188/comfy/");
+        assertThat(t.label()).isEqualTo("http://10.0.0.5:8188/comfy"); // the console form of the engine (LogFormat.server)
         global.setAllowServerUrl(false);
         assertThatThrownBy(() -> ServerTarget.resolve(null, "http://10.0.0.5:8188/", null, global))
                 .isInstanceOf(AbortException.class).hasMessageContaining("disabled by the Jenkins administrator");

@@ -101,8 +101,8 @@ class ComfyRunActionTest {
 
     @Test
     void durationsReadWell() {
-        assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("0.9 s");
+        assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("940 ms");
         assertThat(ComfyRunAction.formatMillis(83_000)).isEqualTo("1 min 23 s");
-        assertThat(ComfyRunAction.formatMillis(7_380_000)).isEqualTo("2 h 3 min");
+        assertThat(ComfyRunAction.formatMillis(7_380_000)).isEqualTo("2 h 03 min");
     }
 }

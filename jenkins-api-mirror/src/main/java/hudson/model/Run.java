@@ -19,6 +19,8 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
     protected final transient JobT project;
     private final List<Artifact> artifacts = new ArrayList<>();
     private transient volatile int saves;
+    private transient volatile boolean building = true;
+    private transient volatile int artifactWalks;
 
     protected Run(JobT job) throws IOException {
         this.project = job;
@@ -61,7 +63,17 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
     }
 
     public boolean isBuilding() {
-        return true;
+        return building;
+    }
+
+    /** MIRROR-ONLY: end (or restart) the pretend build. */
+    public void mirrorSetBuilding(boolean building) {
+        this.building = building;
+    }
+
+    /** MIRROR-ONLY: how many times {@link #getArtifacts()} walked the artifacts. */
+    public int mirrorArtifactWalks() {
+        return artifactWalks;
     }
 
     public EnvVars getEnvironment(TaskListener listener) throws IOException, InterruptedException {
@@ -78,6 +90,7 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
     }
 
     public List<Artifact> getArtifacts() {
+        artifactWalks++;
         return new ArrayList<>(artifacts);
     }
 

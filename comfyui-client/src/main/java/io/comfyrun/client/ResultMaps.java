@@ -21,8 +21,8 @@ public final class ResultMaps {
 
     /**
      * Keys: {@code status} (outcome label: success, failed, ...), {@code success}, {@code promptId},
-     * {@code server}, {@code method}, {@code durationMillis}, {@code nodes} (list of maps: id, classType, title,
-     * cached, millis), {@code outputs} (list of maps: nodeId, filename, subfolder, type, kind), {@code errors}
+     * {@code server}, {@code method}, {@code durationMillis}, {@code nodes} (list of maps: id, class, title,
+     * cached, milliseconds), {@code outputs} (list of maps: node, filename, subfolder, type, kind), {@code errors}
      * (list of maps: type, nodeId, classType, title, input, message, details, text).
      */
     public static Map<String, Object> toPlainMap(PromptResult r, String serverName) {
@@ -37,17 +37,17 @@ public final class ResultMaps {
         for (NodeRun n : r.nodes()) {
             Map<String, Object> nm = new LinkedHashMap<>();
             nm.put("id", n.id());
-            nm.put("classType", n.classType());
+            nm.put("class", n.classType());
             nm.put("title", n.title());
             nm.put("cached", n.cached());
-            nm.put("millis", n.millis());
+            nm.put("milliseconds", n.millis());
             nodes.add(nm);
         }
         m.put("nodes", nodes);
         List<Object> outputs = new ArrayList<>();
         for (OutputRef o : r.outputs()) {
             Map<String, Object> om = new LinkedHashMap<>();
-            om.put("nodeId", o.nodeId());
+            om.put("node", o.nodeId());
             om.put("filename", o.filename());
             om.put("subfolder", o.subfolder());
             om.put("type", o.type());

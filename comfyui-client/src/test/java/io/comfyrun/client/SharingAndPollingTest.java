@@ -131,7 +131,12 @@ class SharingAndPollingTest {
         assertThat(m).containsEntry("status", "success").containsEntry("server", "gpu-1")
                 .containsEntry("method", "websocket").containsKeys("promptId", "durationMillis", "nodes", "outputs", "errors");
         assertThat((List<?>) m.get("outputs")).singleElement()
-                .satisfies(o -> assertThat(((java.util.Map<?, ?>) o).get("nodeId")).isEqualTo("9"));
+                .satisfies(o -> assertThat(((java.util.Map<?, ?>) o).get("node")).isEqualTo("9"));
+        // the key names of the Pipeline step's documented result (issue 4): nodes and outputs
+        assertThat((List<?>) m.get("nodes")).isNotEmpty().allSatisfy(n -> assertThat(new java.util.ArrayList<Object>(((java.util.Map<?, ?>) n).keySet()))
+                .containsExactly("id", "class", "title", "cached", "milliseconds"));
+        assertThat(new java.util.ArrayList<Object>(((java.util.Map<?, ?>) ((List<?>) m.get("outputs")).get(0)).keySet()))
+                .containsExactly("node", "filename", "subfolder", "type", "kind");
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.jenkins.plugins.comfyrun;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.comfyrun.fake.FakeComfyUI;
+import java.time.Duration;
 import java.util.List;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowExecution;
@@ -12,11 +14,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.jvnet.hudson.test.BuildWatcherExtension;
+import org.jvnet.hudson.test.junit.jupiter.BuildWatcherExtension;
 import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
 
-/** A controller restart in the middle of a run resumes the same prompt without a second POST /prompt. */
+/**
+ * A controller restart in the middle of a run resumes the same prompt without a second POST /prompt.
+ *
+ * <p>Not racy: the sampler is made long enough (20,000 steps at one step per virtual second: 400 s of real time at
+ * scale 50) that the prompt is certainly still running across the restart; the test checks that the fake really runs
+ * it before restarting and again after the step has reattached, and only then speeds the fake's clock up so the
+ * remaining steps finish in well under a second.
+ */
 class ComfyRunRestartTest {
+    private static final Duration DEADLINE = Duration.ofMinutes(3);
+
     @RegisterExtension
     static final BuildWatcherExtension BUILD_WATCHER = new BuildWatcherExtension();
 
@@ -28,8 +39,7 @@ class ComfyRunRestartTest {
     @BeforeEach
     void startFake() {
         fake = FakeServers.start();
-        // long enough to span the restart, short enough to finish after it (virtual time, scale 50)
-        fake.scenario().steps("KSampler", 2_000).stepsPerSecond("KSampler", 40);
+        fake.scenario().steps("KSampler", 20_000).stepsPerSecond("KSampler", 1);
     }
 
     @AfterEach
@@ -49,14 +59,19 @@ class ComfyRunRestartTest {
             WorkflowRun b = p.scheduleBuild2(0).waitForStart();
             j.waitForMessage("node 3 KSampler", b);
             promptId[0] = b.getAction(ComfyRunAction.class).getPromptId();
+            await().atMost(DEADLINE).until(() -> FakeServers.isRunning(fake, promptId[0]));
             ((CpsFlowExecution) b.getExecution()).waitForSuspension();
         });
+        // between the sessions Jenkins is down; the fake keeps sampling our prompt
+        assertThat(FakeServers.isRunning(fake, promptId[0])).as("still running across the restart").isTrue();
         sessions.then(j -> {
             WorkflowRun b = j.jenkins.getItemByFullName("p", WorkflowJob.class).getLastBuild();
+            j.waitForMessage("reattaching to prompt " + promptId[0], b);
+            assertThat(FakeServers.isRunning(fake, promptId[0])).as("the resumed step follows a prompt that is still running").isTrue();
+            fake.scenario().timeScale(50_000); // let the remaining steps run out quickly
             j.assertBuildStatusSuccess(j.waitForCompletion(b));
-            j.assertLogContains("reattaching to prompt " + promptId[0], b);
             j.assertLogContains("done success " + promptId[0], b);
-            assertThat(FakeServers.posts(fake, "/prompt")).hasSize(1);
+            assertThat(FakeServers.posts(fake, "/prompt")).as("exactly one submission, before the restart").hasSize(1);
         });
     }
 }

@@ -2,12 +2,15 @@ package io.jenkins.plugins.comfyrun;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.jenkins.plugins.casc.misc.Util.getUnclassifiedRoot;
+import static io.jenkins.plugins.casc.misc.Util.toYamlString;
+
+import io.jenkins.plugins.casc.ConfigurationContext;
+import io.jenkins.plugins.casc.ConfiguratorRegistry;
 import io.jenkins.plugins.casc.misc.ConfiguredWithCode;
 import io.jenkins.plugins.casc.misc.JenkinsConfiguredWithCodeRule;
 import io.jenkins.plugins.casc.misc.junit.jupiter.WithJenkinsConfiguredWithCode;
-import io.jenkins.plugins.casc.ConfigurationAsCode;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import io.jenkins.plugins.casc.model.CNode;
 import org.junit.jupiter.api.Test;
 
 /** The global configuration round-trips through configuration-as-code (unclassified: comfyui:). */
@@ -25,10 +28,12 @@ class ConfigurationAsCodeTest {
         assertThat(gpu1.getCredentialsId()).isEqualTo("comfy-token");
         assertThat(gpu1.getReadTimeoutSeconds()).isEqualTo(45);
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ConfigurationAsCode.get().export(out);
-        String exported = out.toString(StandardCharsets.UTF_8);
-        assertThat(exported).contains("comfyui:").contains("name: \"gpu-1\"").contains("credentialsId: \"comfy-token\"")
-                .contains("allowServerUrl: false");
+        // export the way the configuration-as-code docs show for plugins (the whole-instance export is not public API)
+        ConfigurationContext context = new ConfigurationContext(ConfiguratorRegistry.get());
+        CNode comfyui = getUnclassifiedRoot(context).get("comfyui");
+        assertThat(comfyui).as("the global configuration is exported under unclassified: comfyui:").isNotNull();
+        String exported = toYamlString(comfyui);
+        assertThat(exported).contains("name: \"gpu-1\"").contains("credentialsId: \"comfy-token\"")
+                .contains("readTimeoutSeconds: 45").contains("allowServerUrl: false").contains("defaultServer: \"gpu-1\"");
     }
 }

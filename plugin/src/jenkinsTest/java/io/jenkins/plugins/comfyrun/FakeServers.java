@@ -1,11 +1,17 @@
 package io.jenkins.plugins.comfyrun;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.comfyrun.fake.FakeComfyUI;
 import io.comfyrun.fake.journal.JournalEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,4 +37,25 @@ final class FakeServers {
     static List<JournalEntry> posts(FakeComfyUI fake, String route) {
         return fake.journal().requests("POST", route);
     }
+
+    /**
+     * Whether the fake is executing this prompt right now, asked the way any client would ({@code GET /queue}, whose
+     * {@code queue_running} rows are {@code [number, prompt_id, prompt, extra_data, outputs]}).
+     */
+    static boolean isRunning(FakeComfyUI fake, String promptId) throws IOException, InterruptedException {
+        HttpRequest get = HttpRequest.newBuilder(java.net.URI.create(fake.baseUrl() + "/queue")).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpResponse<String> r = HTTP.send(get, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            return false;
+        }
+        for (JsonNode row : JSON.readTree(r.body()).path("queue_running")) {
+            if (promptId.equals(row.path(1).asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
 }

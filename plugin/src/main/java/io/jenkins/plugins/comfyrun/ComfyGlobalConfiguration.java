@@ -41,6 +41,38 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
 
     public ComfyGlobalConfiguration() {
         load();
+        // comfyui.xml is read field by field (no setter runs): report what setServers would refuse, but keep Jenkins
+        // starting; a step that uses such a server fails with the same message
+        String problem = problemWith(servers);
+        if (problem != null) {
+            LOG.log(System.Logger.Level.WARNING, "The saved ComfyUI configuration is invalid: " + problem
+                    + " (fix it in Manage Jenkins » System » ComfyUI)");
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(ComfyGlobalConfiguration.class.getName());
+
+    /**
+     * Null when the list is valid; else one sentence naming the server at fault. The same rules as the form's
+     * checks ({@link ComfyServer.DescriptorImpl#doCheckName}, {@code doCheckUrl}), which show them while typing.
+     */
+    static String problemWith(List<ComfyServer> list) {
+        Set<String> names = new HashSet<>();
+        int i = 0;
+        for (ComfyServer s : list == null ? List.<ComfyServer>of() : list) {
+            i++;
+            if (s.getName() == null) {
+                return "ComfyUI server #" + i + " (URL " + s.getUrl() + ") has no name: pipelines select servers by name";
+            }
+            if (!names.add(s.getName())) {
+                return "two ComfyUI servers are named '" + s.getName() + "': names must be unique";
+            }
+            String url = ComfyServer.checkUrlSyntax(s.getUrl());
+            if (url != null) {
+                return "ComfyUI server '" + s.getName() + "': " + url;
+            }
+        }
+        return null;
     }
 
     public static ComfyGlobalConfiguration get() {
@@ -58,18 +90,13 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
 
     @DataBoundSetter
     public void setServers(List<ComfyServer> servers) {
-        List<ComfyServer> copy = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (ComfyServer s : servers == null ? List.<ComfyServer>of() : servers) {
-            if (s.getName() == null) {
-                throw new IllegalArgumentException("Every ComfyUI server needs a name (server URL " + s.getUrl() + ")");
-            }
-            if (!names.add(s.getName())) {
-                throw new IllegalArgumentException("Two ComfyUI servers are named '" + s.getName() + "': names must be unique");
-            }
-            copy.add(s);
+        // form submission and configuration-as-code both bind through this setter; CasC reports the message with
+        // the YAML location, the form shows it on the error page
+        String problem = problemWith(servers);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
-        this.servers = copy;
+        this.servers = new ArrayList<>(servers == null ? List.of() : servers);
         save();
     }
 

@@ -39,6 +39,8 @@ public class ComfyRunAction implements RunAction2 {
     private volatile Integer queuePosition;
 
     private transient Run<?, ?> run;
+    /** Thumbnails once the build has completed (its artifacts are final); recomputed while it runs. */
+    private transient volatile List<Thumbnail> thumbnailsOfCompletedBuild;
 
     public ComfyRunAction(String promptId, String server) {
         this.promptId = promptId;
@@ -167,26 +169,37 @@ public class ComfyRunAction implements RunAction2 {
 
     /**
      * Outputs that were written to the workspace AND archived with this build: only those get a thumbnail, served
-     * by Jenkins from the build's artifacts (never hot-linked to the ComfyUI server).
+     * by Jenkins from the build's artifacts (never hot-linked to the ComfyUI server). At most one walk of the
+     * artifact list per call (the views call this once per render), none when no output can have a thumbnail, and
+     * none at all once the build is over: its artifacts no longer change, so the answer is kept.
      */
     public List<Thumbnail> getThumbnails() {
-        if (run == null) {
+        Run<?, ?> r = run;
+        if (r == null) {
             return List.of();
         }
+        List<Thumbnail> kept = thumbnailsOfCompletedBuild;
+        if (kept != null) {
+            return kept;
+        }
         List<Thumbnail> result = new ArrayList<>();
-        List<? extends Run<?, ?>.Artifact> archived = run.getArtifacts();
-        for (OutputEntry o : outputs) {
-            if (o.path == null || !o.isImage()) {
-                continue;
+        if (outputs.stream().anyMatch(o -> o.path != null && o.isImage())) {
+            java.util.Map<String, String> hrefByPath = new java.util.HashMap<>();
+            for (Run<?, ?>.Artifact a : r.getArtifacts()) {
+                hrefByPath.put(a.relativePath, a.getHref());
             }
-            for (Run<?, ?>.Artifact a : archived) {
-                if (a.relativePath.equals(o.path)) {
-                    result.add(new Thumbnail(o.filename, "artifact/" + a.getHref(), o.node));
-                    break;
+            for (OutputEntry o : outputs) {
+                String href = o.path == null || !o.isImage() ? null : hrefByPath.get(o.path);
+                if (href != null) {
+                    result.add(new Thumbnail(o.filename, "artifact/" + href, o.node));
                 }
             }
         }
-        return result;
+        List<Thumbnail> answer = Collections.unmodifiableList(result);
+        if (!isInProgress() && !r.isBuilding()) {
+            thumbnailsOfCompletedBuild = answer;
+        }
+        return answer;
     }
 
     // ----- updates from the execution (any thread) -----
@@ -222,15 +235,9 @@ public class ComfyRunAction implements RunAction2 {
         status = outcome;
     }
 
+    /** The engine's duration format, so the build page reads like the console ("6.2 s", "3 min 05 s"). */
     static String formatMillis(long ms) {
-        if (ms < 10_000) {
-            return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
-        }
-        long s = ms / 1000;
-        if (s < 3600) {
-            return (s / 60 > 0 ? s / 60 + " min " : "") + s % 60 + " s";
-        }
-        return s / 3600 + " h " + (s % 3600) / 60 + " min";
+        return io.comfyrun.client.progress.log.LogFormat.duration(java.time.Duration.ofMillis(ms));
     }
 
     /** One node of the executed workflow. */

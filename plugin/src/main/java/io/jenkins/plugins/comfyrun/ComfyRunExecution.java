@@ -11,12 +11,14 @@ import io.comfyrun.client.PromptHandle;
 import io.comfyrun.client.PromptRequest;
 import io.comfyrun.client.PromptResult;
 import io.comfyrun.client.PromptSnapshot;
+import io.comfyrun.client.PromptSnapshots;
 import io.comfyrun.client.ServerConfig;
 import io.comfyrun.client.files.DownloadedFile;
 import io.comfyrun.client.files.OutputDownloader;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
 import io.comfyrun.client.progress.PromptProgress;
+import io.comfyrun.client.progress.log.LogFormat;
 import io.comfyrun.client.progress.log.ProgressLog;
 import io.comfyrun.client.workflow.Workflow;
 import io.comfyrun.client.workflow.WorkflowOverrides;
@@ -27,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -47,8 +50,12 @@ import org.jenkinsci.plugins.workflow.steps.StepExecution;
  *       {@link #stopGrace} (25 s) whatever happens (ComfyUI unreachable).</li>
  * </ul>
  *
- * Persisted fields are plain values (names, URL, credentials id, the engine's small {@link PromptSnapshot}); the step,
- * the workflow JSON, the engine handle, the listener and the workspace are transient and re-obtained as needed.
+ * Persisted fields are plain values only: Strings, boxed numbers, booleans and the plain {@link ServerTarget}. Jenkins
+ * writes step executions to program.dat with JBoss Marshalling River 1.4.12, which predates Java records, so no record
+ * may be reachable from a persisted field: the engine's {@link PromptSnapshot} (a record) is persisted as its compact
+ * JSON text ({@link PromptSnapshots}), written from the live snapshot by {@link #writeObject} and read back by
+ * {@link #readObject}. The step, the workflow JSON, the engine handle, the listener and the workspace are transient
+ * and re-obtained as needed.
  */
 public class ComfyRunExecution extends StepExecution {
     /** How long stop() waits for the server to confirm the cancel before ending the step anyway (tests shorten it). */
@@ -63,17 +70,25 @@ public class ComfyRunExecution extends StepExecution {
     private final Integer progressIntervalSeconds;
     private final boolean cancelOnAbort;
     private final boolean quiet;
-    /** Set (and saved) before the POST; null means nothing was ever sent to the server. */
-    private volatile PromptSnapshot snapshot;
+    /**
+     * The persisted form of {@link #snapshot}: {@link PromptSnapshots} JSON, refreshed on every write of this
+     * execution. Null means nothing was ever sent to the server.
+     */
+    private volatile String snapshotJson;
     private volatile boolean finished;
 
     // ----- transient: only needed before submission, or re-obtained after a restart -----
     private final transient ComfyRunStep step;
+    /** Set (and saved) before the POST; null means nothing was ever sent to the server. Persisted as {@link #snapshotJson}. */
+    private transient volatile PromptSnapshot snapshot;
     private transient volatile PromptHandle handle;
     private transient volatile Throwable stopCause;
     private transient volatile ProgressLog progressLog;
     private transient volatile ComfyRunAction action;
     private transient volatile ScheduledFuture<?> heartbeat;
+    private transient volatile ScheduledFuture<?> stopFallback;
+    /** Why the persisted snapshot could not be read back, if it could not (reported by onResume). */
+    private transient volatile String unreadableSnapshot;
 
     ComfyRunExecution(StepContext context, ComfyRunStep step) throws AbortException {
         super(context);
@@ -99,7 +114,12 @@ public class ComfyRunExecution extends StepExecution {
 
     @Override
     public boolean start() throws Exception {
-        ComfyRuntime.executor().submit(this::prepareAndSubmit);
+        // execute, not submit: prepareAndSubmit() ends the step itself on any failure, so there is no Future to watch
+        try {
+            ComfyRuntime.executor().execute(this::prepareAndSubmit);
+        } catch (RejectedExecutionException e) {
+            throw new AbortException("comfyRun: Jenkins is shutting down; nothing was sent to " + target.label());
+        }
         return false;
     }
 
@@ -140,7 +160,11 @@ public class ComfyRunExecution extends StepExecution {
             throw new AbortException("comfyRun: workflowFile: '" + step.getWorkflowFile() + "' is read from the workspace, so run the step inside node { }"
                     + " (or pass the JSON with workflow: readFile(...))");
         }
-        FilePath f = ws.child(step.getWorkflowFile());
+        String rel = step.getWorkflowFile();
+        if (WorkspaceOutputSink.checkOutputDir(rel) != null || !ws.isDescendant(rel)) {
+            throw new AbortException("comfyRun: workflowFile: '" + rel + "' must be a path inside the workspace");
+        }
+        FilePath f = ws.child(rel);
         if (!f.exists()) {
             throw new AbortException("comfyRun: workflow file '" + step.getWorkflowFile() + "' does not exist in the workspace " + ws.getRemote());
         }
@@ -158,10 +182,12 @@ public class ComfyRunExecution extends StepExecution {
      * hint that write is skipped by design, which docs/pipeline-steps.md explains.
      */
     private void persistBeforeSubmit(PromptSnapshot s) {
-        if (stopCause != null) {
-            throw new IllegalStateException("comfyRun was stopped before the prompt was submitted");
+        synchronized (this) { // atomic with stop()'s "not submitted yet" decision
+            if (stopCause != null) {
+                throw new IllegalStateException("comfyRun was stopped before the prompt was submitted");
+            }
+            this.snapshot = s;
         }
-        this.snapshot = s;
         actionFor(s.promptId());
         try {
             getContext().saveState().get(10, TimeUnit.SECONDS);
@@ -231,8 +257,7 @@ public class ComfyRunExecution extends StepExecution {
             }
         }
         if (!quiet && !written.isEmpty()) {
-            println(ProgressLog.PREFIX + "saved " + written.size() + " output" + (written.size() == 1 ? "" : "s") + " to "
-                    + (outputDir.isEmpty() ? "the workspace" : outputDir + "/"));
+            println(LogFormat.savedOutputs(written.size(), outputDir));
         }
         if (!problems.isEmpty()) {
             throw new AbortException("ComfyUI prompt " + r.promptId() + " on " + target.label() + " succeeded but "
@@ -272,34 +297,37 @@ public class ComfyRunExecution extends StepExecution {
         if (finished) {
             return;
         }
-        if (stopCause == null) {
-            stopCause = cause;
+        boolean neverSubmitted;
+        synchronized (this) {
+            if (stopCause == null) {
+                stopCause = cause;
+            }
+            // once stopCause is set, persistBeforeSubmit() refuses the POST: a null snapshot now means never sent
+            neverSubmitted = snapshot == null;
         }
         PromptHandle h = handle;
         if (!cancelOnAbort) {
-            println(ProgressLog.PREFIX + "build stopped; prompt " + promptIdOrUnknown() + " left running on " + target.label() + " (cancelOnAbort: false)");
+            println(LogFormat.leftRunning(promptIdOrUnknown(), target.label(), "cancelOnAbort: false"));
             finishFailure(stopCause);
             return;
         }
         if (h != null) {
             cancelRemote(h);
-        } else if (snapshot == null) {
-            // not submitted yet: prepareAndSubmit() sees stopCause and sends nothing
-            ComfyRuntime.executor().execute(() -> {
-                if (snapshot == null) {
-                    finishFailure(stopCause);
-                }
-            });
+        } else if (neverSubmitted) {
+            // nothing was sent, nor will be: prepareAndSubmit() sees stopCause; end now with the given cause
+            finishFailure(stopCause);
+            return;
         }
         // else: submitted or resuming but not yet attached; attach() cancels as soon as the handle exists
-        ScheduledFuture<?> fallback = ComfyRuntime.executor().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
+        // on the timer thread, not the blocking pool: downloads or state saves filling the pool cannot delay it
+        stopFallback = ComfyRuntime.timers().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
         if (finished) {
-            fallback.cancel(false);
+            stopFallback.cancel(false);
         }
     }
 
     private void cancelRemote(PromptHandle h) {
-        println(ProgressLog.PREFIX + "build stopped: cancelling prompt " + h.promptId() + " on " + target.label());
+        println(LogFormat.cancelling(h.promptId(), target.label()));
         CompletableFuture<Void> c;
         try {
             c = h.cancel();
@@ -310,7 +338,7 @@ public class ComfyRunExecution extends StepExecution {
         c.orTimeout(stopGrace.toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((v, t) -> {
             if (t != null) {
                 LOG.log(System.Logger.Level.INFO, "Cancelling ComfyUI prompt " + h.promptId() + " did not complete: " + t);
-                println(ProgressLog.PREFIX + "could not confirm the cancellation of prompt " + h.promptId() + " (" + oneLine(t) + ")");
+                println(LogFormat.cancelUnconfirmed(h.promptId(), oneLine(t)));
             }
             // the result future normally completes as INTERRUPTED first; either way end with the given cause
             finishFailure(stopCause);
@@ -323,21 +351,32 @@ public class ComfyRunExecution extends StepExecution {
         if (finished) {
             return;
         }
-        ComfyRuntime.executor().submit(() -> {
+        Runnable reattach = () -> {
             try {
                 PromptSnapshot s = snapshot;
+                if (s == null && unreadableSnapshot != null) {
+                    finishFailure(new AbortException("comfyRun: Jenkins restarted, but the saved state of the prompt on "
+                            + target.label() + " could not be read (" + unreadableSnapshot + "); it was not resubmitted"));
+                    return;
+                }
                 if (s == null) {
                     finishFailure(new AbortException("comfyRun: Jenkins restarted before the prompt was submitted; nothing was sent to "
                             + target.label() + ". Run the build again."));
                     return;
                 }
-                println(ProgressLog.PREFIX + "Jenkins restarted: reattaching to prompt " + s.promptId() + " on " + target.label());
+                println(LogFormat.reattaching("Jenkins", s.promptId(), target.label()));
                 ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
                 attach(ComfyRuntime.client().resume(s, config, listener()));
             } catch (Throwable t) {
                 finishFailure(stopCause != null ? stopCause : asStepFailure(t));
             }
-        });
+        };
+        try {
+            ComfyRuntime.executor().execute(reattach); // reattach ends the step itself on failure: no Future to watch
+        } catch (RejectedExecutionException e) {
+            finishFailure(new AbortException("comfyRun: Jenkins is shutting down; prompt " + promptIdOrUnknown()
+                    + " was not reattached (it was not resubmitted either)"));
+        }
     }
 
     /** Where the step is, for the "Pipeline Steps" view and thread dumps: "node 3 KSampler 45%". */
@@ -369,7 +408,7 @@ public class ComfyRunExecution extends StepExecution {
             progressLog = log;
             // the log prints "still queued" heartbeats when ticked; a cheap periodic task, cancelled when the step ends
             ProgressLog ticking = log;
-            heartbeat = ComfyRuntime.executor().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
+            heartbeat = ComfyRuntime.timers().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
         }
         ProgressLog console = log;
         return event -> {
@@ -447,9 +486,10 @@ public class ComfyRunExecution extends StepExecution {
             return false;
         }
         finished = true;
-        ScheduledFuture<?> h = heartbeat;
-        if (h != null) {
-            h.cancel(false);
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {heartbeat, stopFallback}) {
+            if (f != null) {
+                f.cancel(false);
+            }
         }
         return true;
     }
@@ -472,6 +512,26 @@ public class ComfyRunExecution extends StepExecution {
     private static String oneLine(Throwable t) {
         String m = t.getMessage();
         return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+
+    /** River and Java serialization both call this: the record-free JSON form of the latest snapshot is what is written. */
+    private void writeObject(java.io.ObjectOutputStream out) throws IOException {
+        PromptSnapshot s = snapshot;
+        snapshotJson = s == null ? null : PromptSnapshots.toJson(s);
+        out.defaultWriteObject();
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        String json = snapshotJson;
+        try {
+            snapshot = json == null ? null : PromptSnapshots.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            // not "never submitted": onResume() says the state was unreadable, and never resubmits
+            LOG.log(System.Logger.Level.WARNING, "Unreadable saved ComfyUI prompt state: " + e.getMessage());
+            snapshot = null;
+            unreadableSnapshot = e.getMessage();
+        }
     }
 
     // test access

@@ -41,7 +41,7 @@ public class ComfyRunStep extends Step {
     private String serverUrl;
     private String credentialsId;
     private Map<String, Object> set;
-    private Map<String, String> inputs;
+    private Map<String, Object> inputs;
     private String outputDir;
     private Integer timeout;
     private Integer pollInterval;
@@ -111,17 +111,36 @@ public class ComfyRunStep extends Step {
     /** Overrides {@code "node.input" -> value}, node by id, class type or title. */
     @DataBoundSetter
     public void setSet(Map<String, Object> set) {
-        this.set = set == null || set.isEmpty() ? null : new LinkedHashMap<>(set);
+        this.set = plainKeys(set, true);
     }
 
-    public Map<String, String> getInputs() {
+    public Map<String, Object> getInputs() {
         return inputs;
     }
 
-    /** Uploads {@code "node.input" -> workspace file} before submitting; the node input receives the uploaded name. */
+    /**
+     * Uploads {@code "node.input" -> workspace file} before submitting; the node input receives the uploaded name.
+     * Values are checked when the step runs ({@link InputUploads}): anything but text fails naming its key.
+     */
     @DataBoundSetter
-    public void setInputs(Map<String, String> inputs) {
-        this.inputs = inputs == null || inputs.isEmpty() ? null : new LinkedHashMap<>(inputs);
+    public void setInputs(Map<String, ?> inputs) {
+        this.inputs = plainKeys(inputs, true);
+    }
+
+    /**
+     * Groovy hands maps over unchanged (structs has no Map type to coerce to), so keys and values may be GStrings
+     * ({@code "${n}.seed"}): turn every key, and text values, into Strings, so nothing later casts a GString.
+     */
+    private static Map<String, Object> plainKeys(Map<?, ?> m, boolean textValues) {
+        if (m == null || m.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            Object v = e.getValue();
+            out.put(String.valueOf(e.getKey()), textValues && v instanceof CharSequence cs && !(v instanceof String) ? cs.toString() : v);
+        }
+        return out;
     }
 
     public String getOutputDir() {

@@ -10,14 +10,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The plugin's share of the controller JVM: ONE engine client (so one WebSocket per ComfyUI server, shared by all
- * running steps) and one small named thread pool for the step's blocking chores (reading the workflow from the
- * workspace, uploads, downloads, the stop fallback). Never {@code jenkins.util.Timer}: that pool is shared by all of
- * Jenkins and runs as SYSTEM. Both are shut down when Jenkins stops.
+ * running steps), one small named thread pool for the step's blocking chores (reading the workflow from the
+ * workspace, uploads, downloads, saving state) and a separate timer thread that only fires short deadlines (the stop
+ * fallback, the log heartbeat). The timers have their own thread so that {@code stop()} ends a step on time even when
+ * every pool thread is busy streaming a large download. Never {@code jenkins.util.Timer}: that pool is shared by all
+ * of Jenkins and runs as SYSTEM. All are shut down when Jenkins stops.
  */
 public final class ComfyRuntime {
     private static final System.Logger LOG = System.getLogger(ComfyRuntime.class.getName());
     private static ComfyClient client;
     private static ScheduledThreadPoolExecutor executor;
+    private static ScheduledThreadPoolExecutor timers;
 
     private ComfyRuntime() {
     }
@@ -29,20 +32,34 @@ public final class ComfyRuntime {
         return client;
     }
 
+    /** The pool for blocking chores (I/O on the workspace and the server); may be busy for minutes. */
     static synchronized ScheduledExecutorService executor() {
         if (executor == null) {
-            AtomicInteger n = new AtomicInteger();
-            ThreadFactory tf = r -> {
-                Thread t = new Thread(r, "comfyRun step " + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            executor = new ScheduledThreadPoolExecutor(4, tf);
-            executor.setKeepAliveTime(1, TimeUnit.MINUTES);
-            executor.allowCoreThreadTimeOut(true);
-            executor.setRemoveOnCancelPolicy(true);
+            executor = pool(4, "comfyRun step ");
         }
         return executor;
+    }
+
+    /** Timers only: tasks here must be quick and never block (they end a step, or print one line). */
+    static synchronized ScheduledExecutorService timers() {
+        if (timers == null) {
+            timers = pool(1, "comfyRun timer ");
+        }
+        return timers;
+    }
+
+    private static ScheduledThreadPoolExecutor pool(int threads, String name) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, name + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        ScheduledThreadPoolExecutor p = new ScheduledThreadPoolExecutor(threads, tf);
+        p.setKeepAliveTime(1, TimeUnit.MINUTES);
+        p.allowCoreThreadTimeOut(true);
+        p.setRemoveOnCancelPolicy(true);
+        return p;
     }
 
     /** Closes the engine (its WebSockets and threads) and the step pool; running steps resume after the restart. */
@@ -51,6 +68,10 @@ public final class ComfyRuntime {
         if (executor != null) {
             executor.shutdownNow();
             executor = null;
+        }
+        if (timers != null) {
+            timers.shutdownNow();
+            timers = null;
         }
         if (client != null) {
             try {

@@ -13,7 +13,6 @@ import io.comfyrun.client.ServerConfig;
 import io.comfyrun.client.Timeouts;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Locale;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -116,30 +115,24 @@ public class ComfyServer extends AbstractDescribableImpl<ComfyServer> {
         }
     }
 
-    /** Syntax only (never contacts the server); null when fine. */
+    /**
+     * Syntax only (never contacts the server); null when fine. The engine's own rules ({@link ServerConfig#of}:
+     * http/https, a host, no query or fragment) plus one of the plugin's: no user-info, since a password in the URL
+     * would sit in the configuration in clear text; a credentials id is the place for it.
+     */
     static String checkUrlSyntax(String url) {
         String u = Util.fixEmptyAndTrim(url);
         if (u == null) {
             return "the URL is empty: give the ComfyUI address, e.g. http://gpu-1:8188/";
         }
         try {
-            URI uri = new URI(u);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                return "the URL '" + u + "' must start with http:// or https://";
-            }
-            if (uri.getHost() == null) {
-                return "the URL '" + u + "' has no host name";
-            }
-            if (uri.getRawUserInfo() != null) {
+            ServerConfig.of(u);
+            if (URI.create(u).getRawUserInfo() != null) {
                 return "the URL must not contain a user name or password: use a credentials id instead";
             }
-            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                return "the URL '" + u + "' must not carry a query or fragment";
-            }
             return null;
-        } catch (java.net.URISyntaxException e) {
-            return "the URL '" + u + "' is not valid: " + e.getReason();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
     }
 

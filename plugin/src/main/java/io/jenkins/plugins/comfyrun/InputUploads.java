@@ -24,14 +24,19 @@ final class InputUploads {
     private InputUploads() {
     }
 
-    static WorkflowOverrides upload(Map<String, String> inputs, FilePath ws, ComfyHttpApi http)
+    static WorkflowOverrides upload(Map<String, ?> inputs, FilePath ws, ComfyHttpApi http)
             throws IOException, InterruptedException {
         if (ws == null) {
             throw new AbortException("comfyRun: inputs: are workspace files, so run the step inside node { }");
         }
         Map<String, Object> overrides = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : inputs.entrySet()) {
-            String rel = e.getValue();
+        for (Map.Entry<String, ?> e : inputs.entrySet()) {
+            Object value = e.getValue();
+            if (value != null && !(value instanceof CharSequence)) {
+                throw new AbortException("comfyRun: inputs: '" + e.getKey() + "' must name a workspace file (text), not "
+                        + value.getClass().getSimpleName() + " " + value);
+            }
+            String rel = value == null ? null : value.toString();
             if (rel == null || rel.isBlank()) {
                 throw new AbortException("comfyRun: inputs: '" + e.getKey() + "' has no file");
             }

@@ -4,6 +4,7 @@ import hudson.AbortException;
 import hudson.model.Run;
 import io.comfyrun.client.ServerAuth;
 import io.comfyrun.client.ServerConfig;
+import io.comfyrun.client.progress.log.LogFormat;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -12,15 +13,63 @@ import java.time.Duration;
  * arguments and the global configuration. Persisted with the execution: it holds a name, a URL and a credentials
  * id, never a secret; the secret is resolved again (and tracked) for the run whenever a {@link ServerConfig} is built.
  *
- * @param label           what logs, the result and the build page show: the configured name, or the URL
- * @param url             the server URL
- * @param credentialsId   credentials id or null
- * @param connectSeconds  connect timeout
- * @param readSeconds     read timeout
- * @param noSignalMinutes no-signal limit before "lost"
+ * <p>A plain final class on purpose, not a record: Jenkins writes step executions to program.dat with JBoss
+ * Marshalling River 1.4.12, which predates records (it would rebuild one field by field instead of through the
+ * canonical constructor, and fail on the final fields). Strings and ints only.
  */
-record ServerTarget(String label, String url, String credentialsId, int connectSeconds, int readSeconds,
-                    int noSignalMinutes) implements Serializable {
+final class ServerTarget implements Serializable {
+    private final String label;
+    private final String url;
+    private final String credentialsId;
+    private final int connectSeconds;
+    private final int readSeconds;
+    private final int noSignalMinutes;
+
+    /**
+     * @param label           what logs, the result and the build page show: the configured name, or the URL
+     * @param url             the server URL
+     * @param credentialsId   credentials id or null
+     * @param connectSeconds  connect timeout
+     * @param readSeconds     read timeout
+     * @param noSignalMinutes no-signal limit before "lost"
+     */
+    ServerTarget(String label, String url, String credentialsId, int connectSeconds, int readSeconds, int noSignalMinutes) {
+        this.label = label;
+        this.url = url;
+        this.credentialsId = credentialsId;
+        this.connectSeconds = connectSeconds;
+        this.readSeconds = readSeconds;
+        this.noSignalMinutes = noSignalMinutes;
+    }
+
+    String label() {
+        return label;
+    }
+
+    String url() {
+        return url;
+    }
+
+    String credentialsId() {
+        return credentialsId;
+    }
+
+    int connectSeconds() {
+        return connectSeconds;
+    }
+
+    int readSeconds() {
+        return readSeconds;
+    }
+
+    int noSignalMinutes() {
+        return noSignalMinutes;
+    }
+
+    @Override
+    public String toString() {
+        return "ServerTarget[" + label + ", " + url + ", credentialsId=" + credentialsId + "]";
+    }
 
     /** Resolves the step's choice against the global configuration; cheap and local (no I/O). */
     static ServerTarget resolve(String server, String serverUrl, String credentialsId, ComfyGlobalConfiguration global)
@@ -75,12 +124,11 @@ record ServerTarget(String label, String url, String credentialsId, int connectS
                 : String.join(", ", global.getServers().stream().map(ComfyServer::getName).toList());
     }
 
-    /** A URL for display: scheme, host, port and path only (a user-info part could carry a password). */
+    /** A URL for display: the engine's console form (user-info and query never shown). */
     static String displayUrl(String url) {
         try {
-            java.net.URI u = new java.net.URI(url);
-            return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "") + (u.getRawPath() == null ? "" : u.getRawPath());
-        } catch (java.net.URISyntaxException e) {
+            return LogFormat.server(java.net.URI.create(url));
+        } catch (IllegalArgumentException e) {
             return "(invalid URL)";
         }
     }

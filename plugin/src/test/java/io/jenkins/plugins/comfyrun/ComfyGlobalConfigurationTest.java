@@ -45,6 +45,10 @@ class ComfyGlobalConfigurationTest {
     void duplicateNamesAreRefused() {
         assertThatThrownBy(() -> global.setServers(List.of(server("a", "http://x/", null), server("a", "http://y/", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a'");
+        assertThatThrownBy(() -> global.setServers(List.of(server("gpu-1", "ftp://gpu-1/", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ComfyUI server 'gpu-1'").hasMessageContaining("http");
+        assertThatThrownBy(() -> global.setServers(List.of(server(null, "http://gpu-3:8188/", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("#1").hasMessageContaining("gpu-3");
     }
 
     @Test
@@ -84,7 +88,7 @@ class ComfyGlobalConfigurationTest {
     void serverUrlCanBeDisabledByTheAdministrator() throws AbortException {
         ServerTarget t = ServerTarget.resolve(null, "http://10.0.0.5:8188/comfy/", null, global);
         assertThat(t.url()).isEqualTo("http://10.0.0.5:8188/comfy/");
-        assertThat(t.label()).isEqualTo("http://10.0.0.5:8188/comfy/");
+        assertThat(t.label()).isEqualTo("http://10.0.0.5:8188/comfy"); // the console form of the engine (LogFormat.server)
         global.setAllowServerUrl(false);
         assertThatThrownBy(() -> ServerTarget.resolve(null, "http://10.0.0.5:8188/", null, global))
                 .isInstanceOf(AbortException.class).hasMessageContaining("disabled by the Jenkins administrator");

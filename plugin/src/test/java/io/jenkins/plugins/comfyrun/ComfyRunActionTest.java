@@ -66,6 +66,27 @@ class ComfyRunActionTest {
             assertThat(t.getName()).isEqualTo("ComfyUI_00001_.png");
         });
         assertThat(run.getAction(ComfyRunAction.class)).isSameAs(a);
+
+        // while the build runs every render looks again (archiveArtifacts may come later); once it is over, never again
+        int walks = run.mirrorArtifactWalks();
+        a.getThumbnails();
+        assertThat(run.mirrorArtifactWalks()).isEqualTo(walks + 1);
+        run.mirrorSetBuilding(false);
+        assertThat(a.getThumbnails()).hasSize(1);
+        assertThat(a.getThumbnails()).hasSize(1);
+        assertThat(run.mirrorArtifactWalks()).as("a completed build's artifacts are looked up once").isEqualTo(walks + 2);
+    }
+
+    @Test
+    void noArtifactWalkWhenNoOutputCanHaveAThumbnail() {
+        TestJenkins.TestRun run = TestJenkins.TestRun.create("p");
+        ComfyRunAction a = new ComfyRunAction(ID, "gpu-1");
+        run.addAction(a);
+        a.onAttached(run);
+        a.finished("SUCCESS", "websocket", 10, List.of(),
+                List.of(new ComfyRunAction.OutputEntry("9", "remote.png", "", "output", null, -1)), List.of());
+        assertThat(a.getThumbnails()).isEmpty();
+        assertThat(run.mirrorArtifactWalks()).isZero();
     }
 
     @Test
@@ -80,8 +101,8 @@ class ComfyRunActionTest {
 
     @Test
     void durationsReadWell() {
-        assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("0.9 s");
+        assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("940 ms");
         assertThat(ComfyRunAction.formatMillis(83_000)).isEqualTo("1 min 23 s");
-        assertThat(ComfyRunAction.formatMillis(7_380_000)).isEqualTo("2 h 3 min");
+        assertThat(ComfyRunAction.formatMillis(7_380_000)).isEqualTo("2 h 03 min");
     }
 }

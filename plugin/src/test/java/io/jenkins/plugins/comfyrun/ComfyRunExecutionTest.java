@@ -146,6 +146,10 @@ class ComfyRunExecutionTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> outputs = (List<Map<String, Object>>) r.get("outputs");
         assertThat(outputs).isNotEmpty();
+        assertThat(outputs.get(0).keySet()).contains("node", "filename", "subfolder", "type", "path", "size");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) r.get("nodes");
+        assertThat(nodes).isNotEmpty().allSatisfy(n -> assertThat(n.keySet()).containsExactly("id", "class", "title", "cached", "milliseconds"));
         String path = (String) outputs.get(0).get("path");
         assertThat(path).startsWith("comfyui-out/");
         assertThat(workspace.resolve(path)).exists().hasSize((Long) outputs.get(0).get("size"));
@@ -173,6 +177,54 @@ class ComfyRunExecutionTest {
         assertThat(saved.target().url()).isEqualTo(fake.baseUrl().toString());
     }
 
+    /**
+     * program.dat is written by JBoss Marshalling River 1.4.12, which predates Java records: nothing reachable from
+     * the persisted execution may be a record (the engine's PromptSnapshot travels as JSON text). Walks the whole
+     * serialized object graph of a submitted (and of a finished) execution.
+     */
+    @Test
+    void persistedFormContainsNoRecord() throws Exception {
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.context().lastSaved() != null);
+        assertThat(st.execution().snapshot()).as("the execution holds the engine's snapshot").isNotNull();
+        assertThat(recordsReachableFrom(st.execution())).isEmpty();
+        ComfyRunExecution copy = TestStepContext.deserialize(TestStepContext.serialize(st.execution()), ComfyRunExecution.class);
+        assertThat(copy.snapshot()).as("the snapshot comes back from its JSON form").isEqualTo(st.execution().snapshot());
+        st.execution().stop(new FlowInterruptedException(Result.ABORTED));
+        st.failure();
+        assertThat(recordsReachableFrom(st.execution())).isEmpty();
+    }
+
+    private static java.util.Set<String> recordsReachableFrom(Object root) throws IOException {
+        java.util.Set<String> records = new java.util.TreeSet<>();
+        class Walker extends java.io.ObjectOutputStream {
+            Walker() throws IOException {
+                super(java.io.OutputStream.nullOutputStream());
+                enableReplaceObject(true);
+            }
+
+            @Override
+            protected Object replaceObject(Object obj) {
+                if (obj.getClass().isRecord()) {
+                    records.add(obj.getClass().getName());
+                }
+                return obj;
+            }
+
+            @Override
+            protected void annotateClass(Class<?> cl) {
+                if (cl.isRecord()) {
+                    records.add(cl.getName());
+                }
+            }
+        }
+        try (Walker w = new Walker()) {
+            w.writeObject(root);
+        }
+        return records;
+    }
+
     @Test
     void outsideNodeNothingIsDownloadedButOutputsAreListed() throws Exception {
         Started st = start(step(), null);
@@ -196,6 +248,26 @@ class ComfyRunExecutionTest {
         Files.createDirectories(workspace.resolve("flows"));
         Files.writeString(workspace.resolve("flows/a.json"), txt2img());
         assertThat(start(s, new FilePath(workspace.toFile())).result()).isInstanceOf(Map.class);
+    }
+
+    @Test
+    void workflowFileAndInputsMustStayInsideTheWorkspaceAndInputsMustBeText() throws Exception {
+        FilePath ws = new FilePath(workspace.toFile());
+        ComfyRunStep outside = new ComfyRunStep();
+        outside.setServer("fake");
+        outside.setWorkflowFile("../elsewhere/flow.json");
+        assertThat(start(outside, ws).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("workflowFile: '../elsewhere/flow.json' must be a path inside the workspace");
+
+        ComfyRunStep number = step();
+        number.setInputs(Map.of("LoadImage.image", 42));
+        assertThat(start(number, ws).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("inputs: 'LoadImage.image' must name a workspace file");
+
+        ComfyRunStep escape = step();
+        escape.setInputs(Map.of("LoadImage.image", "../secret.png"));
+        assertThat(start(escape, ws).failure()).isInstanceOf(AbortException.class).hasMessageContaining("inside the workspace");
+        assertThat(submissions()).isZero();
     }
 
     // ---------------------------------------------------------------- failures: one line
@@ -292,6 +364,36 @@ class ComfyRunExecutionTest {
     }
 
     @Test
+    void stopEndsTheStepEvenWhenEveryPoolThreadIsBusy() throws Exception {
+        ComfyRunExecution.stopGrace = Duration.ofSeconds(2);
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        // four long downloads or state saves of other steps: the blocking pool has no thread left
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            ComfyRuntime.executor().execute(() -> {
+                busy.countDown();
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            assertThat(busy.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            fake.close(); // and ComfyUI cannot confirm the cancel
+            FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+            st.execution().stop(cause);
+            assertThat(st.failure()).isSameAs(cause);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void stopWithCancelOnAbortFalseLeavesThePromptRunning() throws Exception {
         slowSampler();
         ComfyRunStep s = step();
@@ -331,14 +433,43 @@ class ComfyRunExecutionTest {
 
     @Test
     void resumeWhileStillRunningFollowsTheSamePrompt() throws Exception {
-        fake.scenario().steps("KSampler", 400).stepsPerSecond("KSampler", 20);
+        // certainly still running across the "restart": 10,000 steps of half a virtual second, 50 s of real time
+        fake.scenario().steps("KSampler", 10_000).stepsPerSecond("KSampler", 2);
         Started st = start(step(), null);
-        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.context().lastSaved() != null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        String id = st.action().getPromptId();
+        // what Jenkins does on its way down (the @Terminator): the engine closes, so the original execution stops
+        // following the prompt; only the resumed copy follows it from here
+        ComfyRuntime.shutdown();
+        assertThat(isRunningOnTheFake(id)).as("the prompt outlives the controller").isTrue();
+
         Started resumed = resume(st);
+        // after a restart the engine knows node ids from the server's events (the workflow JSON is not persisted)
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> resumed.execution().getStatus().startsWith("node 3 "));
+        assertThat(isRunningOnTheFake(id)).as("the resumed step follows a prompt that is still running").isTrue();
+        assertThat(resumed.log().text()).contains("reattaching to prompt " + id);
+        fake.scenario().timeScale(1_000_000); // let the remaining steps run out quickly
+
         @SuppressWarnings("unchecked")
         Map<String, Object> r = (Map<String, Object>) resumed.result();
-        assertThat(r).containsEntry("status", "success");
+        assertThat(r).containsEntry("status", "success").containsEntry("promptId", id);
         assertThat(submissions()).isEqualTo(1);
+        assertThat(st.context().outcome()).as("the original execution did not end the step").isNotDone();
+    }
+
+    /** Asks the fake the way any client would: is this prompt in {@code queue_running} of {@code GET /queue}? */
+    private boolean isRunningOnTheFake(String promptId) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(fake.baseUrl() + "/queue"))
+                        .timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        for (com.fasterxml.jackson.databind.JsonNode row : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
+                .path("queue_running")) {
+            if (promptId.equals(row.path(1).asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

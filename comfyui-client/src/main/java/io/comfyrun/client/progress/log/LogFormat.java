@@ -116,4 +116,32 @@ public final class LogFormat {
         String line = b.toString().strip();
         return line.length() > 500 ? line.substring(0, 497) + "..." : line;
     }
+
+    // ----- lines a host (the Jenkins step) prints around the engine's own progress log, same prefix and style -----
+
+    /** {@code [ComfyUI] saved 2 outputs to comfyui-out/} (or {@code to the workspace} for an empty directory). */
+    public static String savedOutputs(int count, String directory) {
+        return ProgressLog.PREFIX + "saved " + plural(count, "output") + " to "
+                + (directory == null || directory.isEmpty() ? "the workspace" : directory + "/");
+    }
+
+    /** {@code [ComfyUI] build stopped: cancelling prompt <id> on gpu-1}. */
+    public static String cancelling(String promptId, String server) {
+        return ProgressLog.PREFIX + "build stopped: cancelling prompt " + promptId + " on " + server;
+    }
+
+    /** {@code [ComfyUI] could not confirm the cancellation of prompt <id> (reason)}. */
+    public static String cancelUnconfirmed(String promptId, String reason) {
+        return ProgressLog.PREFIX + "could not confirm the cancellation of prompt " + promptId + " (" + oneLine(reason) + ")";
+    }
+
+    /** {@code [ComfyUI] build stopped; prompt <id> left running on gpu-1 (cancelOnAbort: false)}. */
+    public static String leftRunning(String promptId, String server, String why) {
+        return ProgressLog.PREFIX + "build stopped; prompt " + promptId + " left running on " + server + " (" + why + ")";
+    }
+
+    /** {@code [ComfyUI] Jenkins restarted: reattaching to prompt <id> on gpu-1} ({@code host} names what restarted). */
+    public static String reattaching(String host, String promptId, String server) {
+        return ProgressLog.PREFIX + host + " restarted: reattaching to prompt " + promptId + " on " + server;
+    }
 }

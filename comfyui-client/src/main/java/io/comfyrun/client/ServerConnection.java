@@ -91,6 +91,9 @@ public final class ServerConnection implements Closeable {
     private volatile long lastSilenceReconcileNanos = System.nanoTime();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong deafRotations = new AtomicLong();
+    private final AtomicLong resubscribes = new AtomicLong();
+    /** A re-subscription opened a socket that has not received a single frame yet. */
+    private volatile boolean unprovenResubscribe;
 
     // Servers older than 0.3.45 choose the prompt id: events may precede the POST answer (protocol §9.6).
     private final AtomicInteger serverIdPosts = new AtomicInteger();
@@ -150,6 +153,14 @@ public final class ServerConnection implements Closeable {
     /** How many times a deaf socket made the connection switch to a fresh clientId. */
     public long deafRotations() {
         return deafRotations.get();
+    }
+
+    /**
+     * How many times the socket was closed cleanly and opened again with the same clientId because a running prompt
+     * stayed silent on it (the cure for a socket made deaf by §2.6; harmless for a node that is merely quiet).
+     */
+    public long resubscribes() {
+        return resubscribes.get();
     }
 
     /** How prompts submitted now would start being tracked. */
@@ -515,6 +526,7 @@ public final class ServerConnection implements Closeable {
         @Override
         public void onMessage(WebSocket ws, String text) {
             if (gen == currentGeneration()) {
+                unprovenResubscribe = false; // the server knows this socket (its connect status comes via the sid)
                 dispatch(text);
             }
         }
@@ -643,6 +655,37 @@ public final class ServerConnection implements Closeable {
         openSocket(null);
     }
 
+    /**
+     * A running prompt stayed silent on an open socket for several checks: the socket may be deaf (§2.6: another
+     * socket with our clientId connected or closed, and the server's registry lost ours). Close it cleanly, so the
+     * server's handler for it ends first, then open a new one with the SAME clientId: the server registers it again
+     * and the running prompt's events, addressed to that clientId, reach us again. If the new socket then receives
+     * nothing at all before the next suspicion, the clientId itself is taken: {@link #rotateClientId} follows.
+     */
+    private void resubscribe() {
+        WebSocket old;
+        synchronized (lock) {
+            if (state != ConnectionState.OPEN || socket == null) {
+                return;
+            }
+            old = socket;
+            socket = null;
+            generation++; // the old socket's close is ours, not a drop: its listener ignores it
+            state = ConnectionState.CONNECTING;
+        }
+        resubscribes.incrementAndGet();
+        unprovenResubscribe = true;
+        LOG.log(System.Logger.Level.INFO, "a running prompt on {0} is silent on an open WebSocket; re-opening it with"
+                + " the same clientId in case the server stopped routing to it", config.baseUrl());
+        for (PromptTracker t : trackers.values()) {
+            t.missedEvents();
+        }
+        old.close(1000, "re-subscribing");
+        // Let the server finish the old handler before the new socket registers: with the §2.6 bug the old handler's
+        // cleanup unregisters whichever socket holds the clientId at that moment.
+        schedule(() -> openSocket(null), 250);
+    }
+
     /** The socket stopped receiving our events (§2.6): switch to a fresh clientId and poll the prompts of the old one. */
     private void rotateClientId(String why) {
         String fresh = newClientId();
@@ -652,6 +695,7 @@ public final class ServerConnection implements Closeable {
             }
             clientId = fresh;
         }
+        unprovenResubscribe = false;
         deafRotations.incrementAndGet();
         LOG.log(System.Logger.Level.INFO, "WebSocket to {0} seems deaf ({1}); reconnecting with a fresh clientId",
                 config.baseUrl(), why);
@@ -724,6 +768,7 @@ public final class ServerConnection implements Closeable {
         }
         boolean changed = false;
         boolean deaf = false;
+        boolean suspect = false;
         List<PromptTracker> retry = new ArrayList<>();
         boolean socketUp = state() == ConnectionState.OPEN;
         for (PromptTracker t : targets) {
@@ -732,9 +777,10 @@ public final class ServerConnection implements Closeable {
             }
             String id = t.promptId();
             if (q.isRunning(id)) {
-                int unseen = t.seenRunning(q.total());
-                changed |= unseen > 0;
-                deaf |= unseen >= 2 && socketUp && !t.isOrphaned();
+                changed |= t.seenRunning(q.total());
+                if (why.equals("silence") && socketUp && !t.isOrphaned() && t.silentRunningCheck()) {
+                    suspect = true;
+                }
                 continue;
             }
             int pos = q.pendingPosition(id);
@@ -771,6 +817,12 @@ public final class ServerConnection implements Closeable {
         }
         if (deaf) {
             rotateClientId(why);
+        } else if (suspect) {
+            if (unprovenResubscribe) {
+                rotateClientId("the re-opened socket heard nothing either");
+            } else {
+                resubscribe();
+            }
         }
         return changed;
     }

@@ -74,7 +74,11 @@ public final class PromptTracker implements PromptHandle {
     /** The WebSocket was down at some point while in flight: {@code executed} messages may have been missed. */
     private boolean eventGap;
     private int historyMisses;
-    private int runningUnseen;
+    /** Something about this prompt came over the socket since the last silent check. */
+    private boolean heardSinceCheck;
+    private int silentRunningChecks;
+    /** Silent running checks in a row that make the socket suspect; doubles each time it was suspected. */
+    private int silentLimit = 2;
     private PromptResult finalResult;
     private Set<String> logged;
     private java.util.function.Consumer<PromptTracker> onDone = t -> { };
@@ -267,6 +271,7 @@ public final class PromptTracker implements PromptHandle {
             return Next.NOTHING;
         }
         signal();
+        heardSinceCheck = true;
         announce();
         if (m instanceof ServerMessage.ExecutionStart) {
             toRunning();
@@ -364,7 +369,6 @@ public final class PromptTracker implements PromptHandle {
         }
         signal();
         historyMisses = 0;
-        runningUnseen = 0;
         if (!accepted) {
             accepted(Instant.now());
         }
@@ -377,10 +381,10 @@ public final class PromptTracker implements PromptHandle {
         return changed;
     }
 
-    /** {@code /queue} shows the prompt running. Returns how many checks in a row saw it running while we did not. */
-    public synchronized int seenRunning(int total) {
+    /** {@code /queue} shows the prompt running. Returns true if that is news (we had not seen it start). */
+    public synchronized boolean seenRunning(int total) {
         if (phase == PromptPhase.DONE) {
-            return 0;
+            return false;
         }
         signal();
         historyMisses = 0;
@@ -389,12 +393,36 @@ public final class PromptTracker implements PromptHandle {
         }
         queueTotal = total;
         if (phase != PromptPhase.RUNNING) {
-            runningUnseen++;
             toRunning();
             announceStarted(List.of());
-            return runningUnseen;
+            return true;
         }
-        return 0;
+        return false;
+    }
+
+    /**
+     * A reconcile made because the prompts were silent found this one running while the socket is up. Returns true
+     * when that happened {@code limit} checks in a row with nothing about the prompt arriving over the socket in
+     * between (a deaf socket, §2.6, looks exactly like this; so does a long node that sends nothing). The limit starts
+     * at 2 and doubles each time, so a healthy five-minute silent node costs only a few re-subscriptions.
+     */
+    public synchronized boolean silentRunningCheck() {
+        if (phase != PromptPhase.RUNNING) {
+            return false;
+        }
+        silentRunningChecks = heardSinceCheck ? 0 : silentRunningChecks + 1;
+        heardSinceCheck = false;
+        if (silentRunningChecks < silentLimit) {
+            return false;
+        }
+        silentRunningChecks = 0;
+        silentLimit = Math.min(silentLimit * 2, 1 << 12);
+        return true;
+    }
+
+    /** The socket is being replaced on purpose (no drop to report): events in between may be missed. */
+    public synchronized void missedEvents() {
+        eventGap = true;
     }
 
     /** Neither queued nor in history; returns the number of such misses in a row. */
@@ -476,6 +504,7 @@ public final class PromptTracker implements PromptHandle {
     /** A sign of life that changes nothing else (a preview frame about this prompt). */
     public synchronized void touch() {
         signal();
+        heardSinceCheck = true;
     }
 
     public synchronized void connectionLost(String reason) {

@@ -196,6 +196,109 @@ class ResilienceTest {
         assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
     }
 
+    /** Keeps the latest snapshot the engine handed out, as a durable shell (the Jenkins step) does. */
+    static final class Persisting implements io.comfyrun.client.progress.ProgressListener {
+        final java.util.concurrent.atomic.AtomicReference<PromptSnapshot> latest = new java.util.concurrent.atomic.AtomicReference<>();
+
+        @Override
+        public void onEvent(PromptEvent event) {
+        }
+
+        @Override
+        public void onSnapshot(PromptSnapshot snapshot) {
+            latest.set(snapshot);
+        }
+    }
+
+    @Test
+    void resumeFromASnapshotTakenMidRunKeepsTheRunningDeadlineAbsolute() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.1); // 200 s virtual, 10 s real: would outlive the deadline
+        Duration running = Duration.ofSeconds(2);
+        Persisting first = new Persisting();
+        ComfyClient before = ComfyClient.create();
+        PromptHandle h = before.submit(f.server().withClientId("jenkins-3"), PromptRequest.of(txt2img(31, 20))
+                .withDeadlines(Deadlines.DEFAULTS.withRunning(running)), first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> first.latest.get() != null
+                && first.latest.get().startedAt() != null);
+        PromptSnapshot mid = roundTrip(first.latest.get());
+        before.close(); // the "controller restart", the prompt still sampling on the server
+        assertThat(mid.submittedAt()).isNotNull();
+        assertThat(mid.logged()).contains("submitted", "started");
+        // Resume only once the original running deadline has passed: it must fire at once, not start over.
+        await().atMost(Duration.ofSeconds(20)).until(() -> java.time.Instant.now().isAfter(mid.startedAt().plus(running)));
+
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle resumed = f.client.resume(mid, f.server(), rec);
+        assertThat(resumed.snapshot().startedAt()).isEqualTo(mid.startedAt());
+        PromptResult r = await(resumed);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("deadline 'running'"));
+        assertThat(rec.of(PromptEvent.Submitted.class)).isEmpty(); // printed before the restart
+        assertThat(rec.of(PromptEvent.Started.class)).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.fake.journal().requests("POST", "/interrupt").stream()
+                .anyMatch(e -> e.text().contains(h.promptId())));
+        assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
+    }
+
+    @Test
+    void resumeFromASnapshotTakenBeforeSubmitKeepsTheQueuedDeadlineAbsolute() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.1); // the first prompt holds the server for 10 s real
+        PromptHandle blocker = f.client.submit(f.server(), PromptRequest.of(txt2img(32, 20)), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> blocker.progress().phase() == PromptPhase.RUNNING);
+        List<PromptSnapshot> persisted = new ArrayList<>();
+        Duration queued = Duration.ofSeconds(1);
+        ComfyClient before = ComfyClient.create();
+        PromptHandle waiting = before.submit(f.server().withClientId("jenkins-4"), PromptRequest.of(txt2img(33, 20))
+                .withDeadlines(Deadlines.DEFAULTS.withQueued(queued)).withBeforeSubmit(persisted::add), null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting.progress().phase() == PromptPhase.QUEUED
+                && waiting.progress().queuePosition() > 0);
+        before.close();
+        PromptSnapshot s = roundTrip(persisted.get(0));
+        assertThat(s.submittedAt()).isNull(); // only the before-submit snapshot was persisted
+        await().atMost(Duration.ofSeconds(20)).until(() -> java.time.Instant.now().isAfter(s.createdAt().plus(queued)));
+
+        PromptResult r = await(f.client.resume(s, f.server(), null));
+        assertThat(r.outcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("deadline 'queued'"));
+        // Cancelled on the server: deleted from the queue, the running prompt left alone.
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.fake.journal().requests("POST", "/queue").stream()
+                .anyMatch(e -> e.text().contains(waiting.promptId())));
+        assertThat(blocker.result()).isNotDone();
+    }
+
+    @Test
+    void resumeAfterTheOutputsWereDownloadedDoesNotDownloadThemAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        fixture(200);
+        Persisting first = new Persisting();
+        ComfyClient before = ComfyClient.create();
+        PromptHandle h = before.submit(f.server().withClientId("jenkins-5"), PromptRequest.of(txt2img(34, 4)), first);
+        PromptResult done = await(h);
+        assertThat(done.outputs()).hasSize(1);
+        io.comfyrun.client.files.OutputDownloader downloader = io.comfyrun.client.files.OutputDownloader.defaults();
+        io.comfyrun.client.files.LocalDirectorySink sink = new io.comfyrun.client.files.LocalDirectorySink(dir);
+        assertThat(downloader.downloadAll(before.http(f.server()), h, done.outputs(), sink))
+                .singleElement().satisfies(d -> assertThat(d.ok()).isTrue());
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.latest.get() != null
+                && !first.latest.get().downloaded().isEmpty());
+        PromptSnapshot s = roundTrip(first.latest.get());
+        before.close(); // "restart" between saving the outputs and ending the step
+        assertThat(f.requests("GET", "/view")).isEqualTo(1);
+
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle resumed = f.client.resume(s, f.server(), rec);
+        PromptResult r = await(resumed);
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(r.outputs()).hasSize(1);
+        assertThat(downloader.downloadAll(f.client.http(f.server()), resumed, r.outputs(), sink)).isEmpty();
+        assertThat(f.requests("GET", "/view")).isEqualTo(1);
+        // What was logged before the restart is not logged again: only the final result is new.
+        assertThat(rec.kinds()).containsExactly("Finished");
+    }
+
     @Test
     void resumeOfAPromptTheServerNeverHadIsLostNotResubmitted() throws Exception {
         fixture(200);

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,9 +81,12 @@ public final class PromptTracker implements PromptHandle {
     /** Silent running checks in a row that make the socket suspect; doubles each time it was suspected. */
     private int silentLimit = 2;
     private PromptResult finalResult;
-    private Set<String> logged;
+    /** Markers of the rare events already delivered (see {@link #marker}); persisted in the snapshot. */
+    private final Set<String> logged = new LinkedHashSet<>();
+    /** Markers a resumed snapshot says were delivered before the restart: not delivered again. */
+    private Set<String> loggedBefore = Set.of();
+    private final Set<String> downloaded = new LinkedHashSet<>();
     private java.util.function.Consumer<PromptTracker> onDone = t -> { };
-    private Set<String> downloaded;
 
     private static final class Slot {
         final NodeRef ref;
@@ -118,8 +122,6 @@ public final class PromptTracker implements PromptHandle {
             NodeRef r = workflow.refs().get(i);
             slots.put(r.id(), new Slot(r, workflow.weight(i)));
         }
-        this.logged = Set.of();
-        this.downloaded = Set.of();
     }
 
     /** Called (under this tracker's lock) when the outcome is decided, before the result future completes. */
@@ -129,15 +131,18 @@ public final class PromptTracker implements PromptHandle {
 
     /** Restores what a snapshot says (resume). */
     public synchronized void restore(PromptSnapshot s) {
-        this.submittedAt = s.submittedAt();
+        // Deadlines stay absolute across the restart. A snapshot taken before the POST has no submittedAt: the POST
+        // followed it at once, so the queued deadline counts from the prompt's creation rather than never firing.
+        this.submittedAt = s.submittedAt() != null ? s.submittedAt() : s.createdAt();
         this.startedAt = s.startedAt();
         this.accepted = true; // possibly: reconcile decides, and never resubmits
         this.announced = true;
         this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
         this.startedAnnounced = s.startedAt() != null;
         this.startedNanos = System.nanoTime();
-        this.logged = s.logged();
-        this.downloaded = s.downloaded();
+        this.logged.addAll(s.logged());
+        this.loggedBefore = Set.copyOf(s.logged());
+        this.downloaded.addAll(s.downloaded());
         this.lastSignal = Instant.now();
     }
 
@@ -180,6 +185,18 @@ public final class PromptTracker implements PromptHandle {
     public synchronized PromptSnapshot snapshot() {
         return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged,
                 downloaded);
+    }
+
+    @Override
+    public void downloaded(OutputRef output) {
+        PromptSnapshot s;
+        synchronized (this) {
+            if (!downloaded.add(output.path())) {
+                return;
+            }
+            s = snapshot();
+        }
+        sink.snapshot(s);
     }
 
     // ---------------------------------------------------------------- queries for the connection
@@ -734,8 +751,34 @@ public final class PromptTracker implements PromptHandle {
     }
 
     private void emit(PromptEvent e) {
+        String marker = marker(e);
+        if (marker != null && loggedBefore.contains(marker)) {
+            return; // delivered (and printed) before the restart this prompt was resumed from
+        }
         lastEmitNanos = System.nanoTime();
         sink.emit(e);
+        if (marker != null && logged.add(marker) && !(e instanceof PromptEvent.NodeStarted)) {
+            // The moments a durable caller persists (accepted, started, node done, output): rare, cheap to save.
+            sink.snapshot(snapshot());
+        }
+    }
+
+    /** The persisted marker of a rare event, or null for frequent ones (steps, queue positions, heartbeats). */
+    private static String marker(PromptEvent e) {
+        if (e instanceof PromptEvent.Submitted) {
+            return "submitted";
+        } else if (e instanceof PromptEvent.Started) {
+            return "started";
+        } else if (e instanceof PromptEvent.NodeStarted n) {
+            return "node:" + n.node().id() + ":started";
+        } else if (e instanceof PromptEvent.NodeFinished n) {
+            return "node:" + n.node().id() + ":finished";
+        } else if (e instanceof PromptEvent.OutputProduced o) {
+            StringBuilder b = new StringBuilder("output:").append(o.node().id());
+            o.outputs().forEach(r -> b.append(':').append(r.path()));
+            return b.toString();
+        }
+        return null;
     }
 
     private static boolean passed(Instant now, Instant from, Duration budget) {

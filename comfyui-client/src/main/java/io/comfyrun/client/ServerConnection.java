@@ -344,8 +344,15 @@ public final class ServerConnection implements Closeable {
     private void retryPost(PromptTracker t, ObjectNode workflow, int attempt, Instant submitBy, String error) {
         long delay = backoffMillis(attempt, 2000);
         if (submitBy != null && Instant.now().plusMillis(delay).isAfter(submitBy)) {
-            unreachable(t, "could not submit within " + human(t.deadlines().submit()) + " (deadline 'submit'); last error: "
-                    + error);
+            // The server answered the health check, so this is a deadline, not an unreachable server.
+            if (t.fail(Outcome.TIMED_OUT, List.of(new PromptError("timeout", null, null, null, null,
+                    "prompt could not be submitted to " + config.baseUrl() + " within " + human(t.deadlines().submit())
+                            + " (deadline 'submit'); last error: " + error, "")))) {
+                finished(t);
+            }
+            if (supportsClientPromptId()) {
+                io(() -> cancelOnServer(t)); // an ambiguous failure may have let one copy in: do not leave it running
+            }
             return;
         }
         LOG.log(System.Logger.Level.DEBUG, "retrying submission of {0} to {1} in {2} ms after: {3}", t.promptId(),

@@ -234,7 +234,8 @@ public final class ServerConnection implements Closeable {
                 unreachable(t, "could not connect within " + human(t.deadlines().connect()) + " (deadline 'connect'): "
                         + (last != null ? last : describe(ex)));
             } else {
-                schedule(() -> connectThenPost(t, workflow, attempt + 1), backoffMillis(attempt, 2000));
+                schedule(() -> connectThenPost(t, workflow, attempt + 1),
+                        clipToDeadline(backoffMillis(attempt, 2000), Instant.now(), connectBy));
             }
         });
     }
@@ -634,7 +635,14 @@ public final class ServerConnection implements Closeable {
         long cap = client.settings().reconnectCap().toMillis();
         long ceiling = Math.min(cap, 100L << Math.min(attempt, 16));
         long delay = ThreadLocalRandom.current().nextLong(Math.max(1, ceiling / 4), ceiling + 1);
-        schedule(this::reconnect, delay);
+        Instant earliest = null;
+        for (PromptTracker t : trackers.values()) {
+            Instant d = t.nextDeadline();
+            if (d != null && (earliest == null || d.isBefore(earliest))) {
+                earliest = d;
+            }
+        }
+        schedule(this::reconnect, clipToDeadline(delay, Instant.now(), earliest));
     }
 
     private void reconnect() {
@@ -1114,6 +1122,18 @@ public final class ServerConnection implements Closeable {
             }
         });
         return out;
+    }
+
+    /**
+     * A reconnect delay never sleeps past the earliest deadline of the prompts that need the socket: the last
+     * attempt before a prompt would time out is made in time to matter (and at least 1 ms later).
+     */
+    static long clipToDeadline(long delayMillis, Instant now, Instant earliestDeadline) {
+        if (earliestDeadline == null) {
+            return delayMillis;
+        }
+        long until = Duration.between(now, earliestDeadline).toMillis();
+        return Math.max(1, Math.min(delayMillis, until));
     }
 
     private static long backoffMillis(int attempt, long cap) {

@@ -569,6 +569,31 @@ public final class PromptTracker implements PromptHandle {
         }
     }
 
+    /**
+     * The earliest instant at which one of this prompt's deadlines can pass in its current phase (connect and
+     * submit before acceptance; queued or running, no-signal and total after), or null if none applies.
+     */
+    public synchronized Instant nextDeadline() {
+        if (phase == PromptPhase.DONE) {
+            return null;
+        }
+        Instant earliest = Deadlines.after(createdAt, deadlines.total());
+        if (!accepted) {
+            earliest = earlier(earliest, Deadlines.after(createdAt, posted ? deadlines.submit() : deadlines.connect()));
+            return earliest;
+        }
+        if (phase == PromptPhase.QUEUED) {
+            earliest = earlier(earliest, Deadlines.after(submittedAt, deadlines.queued()));
+        } else if (phase == PromptPhase.RUNNING) {
+            earliest = earlier(earliest, Deadlines.after(startedAt, deadlines.running()));
+        }
+        return earlier(earliest, Deadlines.after(lastSignal, deadlines.noSignal()));
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isBefore(b) ? a : b;
+    }
+
     /** Checks the queued, running, no-signal and total deadlines; finishes as TIMED_OUT if one passed. */
     public synchronized boolean checkDeadlines(Instant now) {
         if (phase == PromptPhase.DONE || !accepted) {

@@ -17,6 +17,7 @@ import okhttp3.ResponseBody;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -183,22 +184,43 @@ public final class ComfyHttpApi {
         return view(output.filename(), output.subfolder(), output.type());
     }
 
-    /** {@code POST /upload/image} of a file on disk. */
+    /**
+     * How long one {@code POST /upload/image} may take by default, request body included: 10 minutes, enough for
+     * ComfyUI's 100 MB upload limit over a slow link. The server's call timeout is meant for small JSON calls.
+     */
+    public static final Duration DEFAULT_UPLOAD_TIMEOUT = Duration.ofMinutes(10);
+
+    /** {@code POST /upload/image} of a file on disk, within {@link #DEFAULT_UPLOAD_TIMEOUT}. */
     public UploadedFile uploadImage(String name, Path file, String subfolder, String type, boolean overwrite)
             throws IOException {
-        return upload(name, RequestBody.create(file.toFile(), MediaType.get("application/octet-stream")),
-                subfolder, type, overwrite);
+        return uploadImage(name, file, subfolder, type, overwrite, DEFAULT_UPLOAD_TIMEOUT);
     }
 
-    /** {@code POST /upload/image} of bytes in memory. */
+    /** {@code POST /upload/image} of a file on disk; the whole call (sending included) is bounded by {@code timeout}. */
+    public UploadedFile uploadImage(String name, Path file, String subfolder, String type, boolean overwrite,
+                                    Duration timeout) throws IOException {
+        return upload(name, RequestBody.create(file.toFile(), MediaType.get("application/octet-stream")),
+                subfolder, type, overwrite, timeout);
+    }
+
+    /** {@code POST /upload/image} of bytes in memory, within {@link #DEFAULT_UPLOAD_TIMEOUT}. */
     public UploadedFile uploadImage(String name, byte[] data, String subfolder, String type, boolean overwrite)
             throws IOException {
-        return upload(name, RequestBody.create(data, MediaType.get("application/octet-stream")), subfolder, type,
-                overwrite);
+        return uploadImage(name, data, subfolder, type, overwrite, DEFAULT_UPLOAD_TIMEOUT);
     }
 
-    private UploadedFile upload(String name, RequestBody file, String subfolder, String type, boolean overwrite)
-            throws IOException {
+    /** {@code POST /upload/image} of bytes in memory; the whole call is bounded by {@code timeout}. */
+    public UploadedFile uploadImage(String name, byte[] data, String subfolder, String type, boolean overwrite,
+                                    Duration timeout) throws IOException {
+        return upload(name, RequestBody.create(data, MediaType.get("application/octet-stream")), subfolder, type,
+                overwrite, timeout);
+    }
+
+    private UploadedFile upload(String name, RequestBody file, String subfolder, String type, boolean overwrite,
+                                Duration timeout) throws IOException {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("upload timeout must be positive, got " + timeout);
+        }
         MultipartBody.Builder mb = new MultipartBody.Builder().setType(MultipartBody.FORM)
                 .addFormDataPart("image", name, file)
                 .addFormDataPart("overwrite", overwrite ? "true" : "false")
@@ -207,12 +229,21 @@ public final class ComfyHttpApi {
             mb.addFormDataPart("subfolder", subfolder);
         }
         Request req = request("upload/image").post(mb.build()).build();
-        try (Response resp = client.newCall(req).execute()) {
+        Call call = client.newCall(req);
+        call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try (Response resp = call.execute()) {
             if (!resp.isSuccessful()) {
                 throw error(req, resp);
             }
             JsonNode n = Json.parseLenient(bodyText(resp));
             return new UploadedFile(Json.text(n, "name"), n.path("subfolder").asText(""), n.path("type").asText("input"));
+        } catch (java.io.InterruptedIOException e) {
+            if (!call.isCanceled() && !"timeout".equals(e.getMessage())) {
+                throw e;
+            }
+            throw new IOException("upload of " + name + " to " + server.baseUrl() + " (POST /upload/image) did not"
+                    + " complete within the upload timeout of " + timeout.toMillis() + " ms; raise it for large files"
+                    + " or slow links", e);
         }
     }
 

@@ -24,4 +24,12 @@ public interface PromptHandle {
 
     /** The state to persist for {@link ComfyClient#resume}. */
     PromptSnapshot snapshot();
+
+    /**
+     * Records that the caller saved this output, so the snapshot lists it and a resumed prompt does not fetch it
+     * again ({@link io.comfyrun.client.files.OutputDownloader#downloadAll(ComfyHttpApi, PromptHandle, java.util.List,
+     * io.comfyrun.client.files.OutputSink)} does both). The listener gets the new snapshot.
+     */
+    default void downloaded(OutputRef output) {
+    }
 }

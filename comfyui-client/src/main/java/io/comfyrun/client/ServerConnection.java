@@ -91,6 +91,9 @@ public final class ServerConnection implements Closeable {
     private volatile long lastSilenceReconcileNanos = System.nanoTime();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong deafRotations = new AtomicLong();
+    private final AtomicLong resubscribes = new AtomicLong();
+    /** A re-subscription opened a socket that has not received a single frame yet. */
+    private volatile boolean unprovenResubscribe;
 
     // Servers older than 0.3.45 choose the prompt id: events may precede the POST answer (protocol §9.6).
     private final AtomicInteger serverIdPosts = new AtomicInteger();
@@ -150,6 +153,14 @@ public final class ServerConnection implements Closeable {
     /** How many times a deaf socket made the connection switch to a fresh clientId. */
     public long deafRotations() {
         return deafRotations.get();
+    }
+
+    /**
+     * How many times the socket was closed cleanly and opened again with the same clientId because a running prompt
+     * stayed silent on it (the cure for a socket made deaf by §2.6; harmless for a node that is merely quiet).
+     */
+    public long resubscribes() {
+        return resubscribes.get();
     }
 
     /** How prompts submitted now would start being tracked. */
@@ -223,7 +234,8 @@ public final class ServerConnection implements Closeable {
                 unreachable(t, "could not connect within " + human(t.deadlines().connect()) + " (deadline 'connect'): "
                         + (last != null ? last : describe(ex)));
             } else {
-                schedule(() -> connectThenPost(t, workflow, attempt + 1), backoffMillis(attempt, 2000));
+                schedule(() -> connectThenPost(t, workflow, attempt + 1),
+                        clipToDeadline(backoffMillis(attempt, 2000), Instant.now(), connectBy));
             }
         });
     }
@@ -333,8 +345,15 @@ public final class ServerConnection implements Closeable {
     private void retryPost(PromptTracker t, ObjectNode workflow, int attempt, Instant submitBy, String error) {
         long delay = backoffMillis(attempt, 2000);
         if (submitBy != null && Instant.now().plusMillis(delay).isAfter(submitBy)) {
-            unreachable(t, "could not submit within " + human(t.deadlines().submit()) + " (deadline 'submit'); last error: "
-                    + error);
+            // The server answered the health check, so this is a deadline, not an unreachable server.
+            if (t.fail(Outcome.TIMED_OUT, List.of(new PromptError("timeout", null, null, null, null,
+                    "prompt could not be submitted to " + config.baseUrl() + " within " + human(t.deadlines().submit())
+                            + " (deadline 'submit'); last error: " + error, "")))) {
+                finished(t);
+            }
+            if (supportsClientPromptId()) {
+                io(() -> cancelOnServer(t)); // an ambiguous failure may have let one copy in: do not leave it running
+            }
             return;
         }
         LOG.log(System.Logger.Level.DEBUG, "retrying submission of {0} to {1} in {2} ms after: {3}", t.promptId(),
@@ -515,6 +534,7 @@ public final class ServerConnection implements Closeable {
         @Override
         public void onMessage(WebSocket ws, String text) {
             if (gen == currentGeneration()) {
+                unprovenResubscribe = false; // the server knows this socket (its connect status comes via the sid)
                 dispatch(text);
             }
         }
@@ -615,7 +635,14 @@ public final class ServerConnection implements Closeable {
         long cap = client.settings().reconnectCap().toMillis();
         long ceiling = Math.min(cap, 100L << Math.min(attempt, 16));
         long delay = ThreadLocalRandom.current().nextLong(Math.max(1, ceiling / 4), ceiling + 1);
-        schedule(this::reconnect, delay);
+        Instant earliest = null;
+        for (PromptTracker t : trackers.values()) {
+            Instant d = t.nextDeadline();
+            if (d != null && (earliest == null || d.isBefore(earliest))) {
+                earliest = d;
+            }
+        }
+        schedule(this::reconnect, clipToDeadline(delay, Instant.now(), earliest));
     }
 
     private void reconnect() {
@@ -643,6 +670,37 @@ public final class ServerConnection implements Closeable {
         openSocket(null);
     }
 
+    /**
+     * A running prompt stayed silent on an open socket for several checks: the socket may be deaf (§2.6: another
+     * socket with our clientId connected or closed, and the server's registry lost ours). Close it cleanly, so the
+     * server's handler for it ends first, then open a new one with the SAME clientId: the server registers it again
+     * and the running prompt's events, addressed to that clientId, reach us again. If the new socket then receives
+     * nothing at all before the next suspicion, the clientId itself is taken: {@link #rotateClientId} follows.
+     */
+    private void resubscribe() {
+        WebSocket old;
+        synchronized (lock) {
+            if (state != ConnectionState.OPEN || socket == null) {
+                return;
+            }
+            old = socket;
+            socket = null;
+            generation++; // the old socket's close is ours, not a drop: its listener ignores it
+            state = ConnectionState.CONNECTING;
+        }
+        resubscribes.incrementAndGet();
+        unprovenResubscribe = true;
+        LOG.log(System.Logger.Level.INFO, "a running prompt on {0} is silent on an open WebSocket; re-opening it with"
+                + " the same clientId in case the server stopped routing to it", config.baseUrl());
+        for (PromptTracker t : trackers.values()) {
+            t.missedEvents();
+        }
+        old.close(1000, "re-subscribing");
+        // Let the server finish the old handler before the new socket registers: with the §2.6 bug the old handler's
+        // cleanup unregisters whichever socket holds the clientId at that moment.
+        schedule(() -> openSocket(null), 250);
+    }
+
     /** The socket stopped receiving our events (§2.6): switch to a fresh clientId and poll the prompts of the old one. */
     private void rotateClientId(String why) {
         String fresh = newClientId();
@@ -652,6 +710,7 @@ public final class ServerConnection implements Closeable {
             }
             clientId = fresh;
         }
+        unprovenResubscribe = false;
         deafRotations.incrementAndGet();
         LOG.log(System.Logger.Level.INFO, "WebSocket to {0} seems deaf ({1}); reconnecting with a fresh clientId",
                 config.baseUrl(), why);
@@ -724,6 +783,7 @@ public final class ServerConnection implements Closeable {
         }
         boolean changed = false;
         boolean deaf = false;
+        boolean suspect = false;
         List<PromptTracker> retry = new ArrayList<>();
         boolean socketUp = state() == ConnectionState.OPEN;
         for (PromptTracker t : targets) {
@@ -732,9 +792,10 @@ public final class ServerConnection implements Closeable {
             }
             String id = t.promptId();
             if (q.isRunning(id)) {
-                int unseen = t.seenRunning(q.total());
-                changed |= unseen > 0;
-                deaf |= unseen >= 2 && socketUp && !t.isOrphaned();
+                changed |= t.seenRunning(q.total());
+                if (why.equals("silence") && socketUp && !t.isOrphaned() && t.silentRunningCheck()) {
+                    suspect = true;
+                }
                 continue;
             }
             int pos = q.pendingPosition(id);
@@ -771,6 +832,12 @@ public final class ServerConnection implements Closeable {
         }
         if (deaf) {
             rotateClientId(why);
+        } else if (suspect) {
+            if (unprovenResubscribe) {
+                rotateClientId("the re-opened socket heard nothing either");
+            } else {
+                resubscribe();
+            }
         }
         return changed;
     }
@@ -1055,6 +1122,18 @@ public final class ServerConnection implements Closeable {
             }
         });
         return out;
+    }
+
+    /**
+     * A reconnect delay never sleeps past the earliest deadline of the prompts that need the socket: the last
+     * attempt before a prompt would time out is made in time to matter (and at least 1 ms later).
+     */
+    static long clipToDeadline(long delayMillis, Instant now, Instant earliestDeadline) {
+        if (earliestDeadline == null) {
+            return delayMillis;
+        }
+        long until = Duration.between(now, earliestDeadline).toMillis();
+        return Math.max(1, Math.min(delayMillis, until));
     }
 
     private static long backoffMillis(int attempt, long cap) {

@@ -144,4 +144,47 @@ class FaultCatalogueTest {
         PromptResult next = await(f.client.submit(fastPing(), PromptRequest.of(txt2img(430, 4)), null));
         assertThat(next.outcome()).isEqualTo(Outcome.SUCCESS);
     }
+
+    @Test
+    void socketMadeDeafUnderARunningPromptIsDetectedAndHearsAgainBeforeThePromptEnds() throws Exception {
+        f.fake.scenario().sameClientIdBug(true);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.1); // 20 steps: 200 s virtual, 10 s real
+        EngineFixture.Recorder rec = new EngineFixture.Recorder();
+        PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(431, 20)), rec);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                .until(() -> !rec.of(PromptEvent.StepProgress.class).isEmpty());
+        ServerConnection conn = f.client.servers().connections().get(0);
+        String clientId = conn.clientId();
+
+        // Another socket with our clientId connects, then closes: with ComfyUI#16010 the server routes our prompt's
+        // events to nobody from then on, while our own socket stays open and answers pings (§2.6).
+        okhttp3.OkHttpClient ok = new okhttp3.OkHttpClient();
+        java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+        okhttp3.WebSocket intruder = ok.newWebSocket(new okhttp3.Request.Builder()
+                .url(f.fake.baseUrl().toString().replaceFirst("/?$", "/ws?clientId=" + clientId)).build(),
+                new okhttp3.WebSocketListener() {
+                    @Override
+                    public void onOpen(okhttp3.WebSocket ws, okhttp3.Response response) {
+                        opened.countDown();
+                    }
+                });
+        assertThat(opened.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        intruder.close(1000, "bye");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> f.fake.journal()
+                .entries(e -> e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.WS_CLOSED).size() == 1);
+        int progressBefore = rec.of(PromptEvent.StepProgress.class).size();
+        ok.dispatcher().executorService().shutdown();
+
+        PromptResult r = await(h);
+        assertThat(r.outcome()).as("%s", r.errors()).isEqualTo(Outcome.SUCCESS);
+        assertThat(r.outputs()).hasSize(1);
+        assertThat(r.method()).isIn(TrackingMethod.WEBSOCKET, TrackingMethod.MIXED);
+        assertThat(conn.resubscribes() + conn.deafRotations()).isPositive();
+        if (r.method() == TrackingMethod.WEBSOCKET) {
+            // Re-subscribed with the same clientId: the sampler's later steps reached us again while it ran.
+            assertThat(rec.of(PromptEvent.StepProgress.class).size()).isGreaterThan(progressBefore + 1);
+        }
+        rec.assertSingleFinishedLast();
+        assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
+    }
 }

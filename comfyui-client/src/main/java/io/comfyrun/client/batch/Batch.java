@@ -147,10 +147,13 @@ public final class Batch {
                 boolean finished = false;
                 synchronized (this) {
                     if (stopping) {
-                        while (next < jobs.size()) {
-                            int i = next++;
-                            results[i] = JobResult.skipped(jobs.get(i).name(), "skipped: " + stopReason);
-                            done++;
+                        // Only jobs never started are skipped: with a per-server limit a later job may already be
+                        // running; stop() cancelled it and its own result (interrupted, or done) arrives via onDone.
+                        for (; next < jobs.size(); next++) {
+                            if (running[next] == null && results[next] == null) {
+                                results[next] = JobResult.skipped(jobs.get(next).name(), "skipped: " + stopReason);
+                                done++;
+                            }
                         }
                     } else if (inFlight < maxConcurrency) {
                         // The first job in order whose server has room; jobs for a busy server wait their turn.

@@ -24,8 +24,16 @@ public final class InputUploader {
     private InputUploader() {
     }
 
-    /** Uploads a local file into the server's input folder under its own (checked) file name. */
+    /**
+     * Uploads a local file into the server's input folder under its own (checked) file name, within
+     * {@link ComfyHttpApi#DEFAULT_UPLOAD_TIMEOUT}.
+     */
     public static UploadedFile upload(ComfyHttpApi api, Path file) throws IOException {
+        return upload(api, file, ComfyHttpApi.DEFAULT_UPLOAD_TIMEOUT);
+    }
+
+    /** {@link #upload(ComfyHttpApi, Path)} with the whole call bounded by {@code timeout}. */
+    public static UploadedFile upload(ComfyHttpApi api, Path file, java.time.Duration timeout) throws IOException {
         String name = SafeNames.segment(file.getFileName().toString(), "upload file name");
         if (!Files.isRegularFile(file)) {
             throw new IOException("cannot upload " + file + ": not a readable file");
@@ -35,16 +43,22 @@ public final class InputUploader {
             throw new IOException("cannot upload " + file + ": " + size + " bytes is above ComfyUI's default upload limit of "
                     + DEFAULT_MAX_BYTES + " bytes (--max-upload-size)");
         }
-        return api.uploadImage(name, file, "", "input", false);
+        return api.uploadImage(name, file, "", "input", false, timeout);
     }
 
     /** Uploads bytes (e.g. an output of a previous chain step) into the server's input folder. */
     public static UploadedFile upload(ComfyHttpApi api, String name, byte[] data) throws IOException {
+        return upload(api, name, data, ComfyHttpApi.DEFAULT_UPLOAD_TIMEOUT);
+    }
+
+    /** {@link #upload(ComfyHttpApi, String, byte[])} with the whole call bounded by {@code timeout}. */
+    public static UploadedFile upload(ComfyHttpApi api, String name, byte[] data, java.time.Duration timeout)
+            throws IOException {
         SafeNames.segment(name, "upload file name");
         if (data.length > DEFAULT_MAX_BYTES) {
             throw new IOException("cannot upload " + name + ": " + data.length + " bytes is above ComfyUI's default upload limit of "
                     + DEFAULT_MAX_BYTES + " bytes (--max-upload-size)");
         }
-        return api.uploadImage(name, data, "", "input", false);
+        return api.uploadImage(name, data, "", "input", false, timeout);
     }
 }

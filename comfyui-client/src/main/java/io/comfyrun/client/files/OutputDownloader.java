@@ -2,6 +2,7 @@ package io.comfyrun.client.files;
 
 import io.comfyrun.client.ComfyHttpApi;
 import io.comfyrun.client.OutputRef;
+import io.comfyrun.client.PromptHandle;
 import io.comfyrun.client.ViewResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,6 +100,30 @@ public final class OutputDownloader {
             } catch (IOException | RuntimeException e) {
                 results.add(new DownloadedFile(output, relative, null, -1, describe(output, e)));
             }
+        }
+        return results;
+    }
+
+    /**
+     * {@link #downloadAll(ComfyHttpApi, List, OutputSink)} for a tracked prompt: outputs its snapshot already lists as
+     * downloaded (saved before a restart the prompt was resumed from) are skipped and left out of the result; each
+     * file saved now is {@linkplain PromptHandle#downloaded recorded on the handle}, so the next snapshot lists it.
+     */
+    public List<DownloadedFile> downloadAll(ComfyHttpApi api, PromptHandle prompt, List<OutputRef> outputs,
+                                            OutputSink sink) {
+        Set<String> done = prompt.snapshot().downloaded();
+        List<DownloadedFile> results = new ArrayList<>();
+        for (OutputRef output : outputs) {
+            if (done.contains(output.path())) {
+                continue;
+            }
+            List<DownloadedFile> one = downloadAll(api, List.of(output), sink);
+            for (DownloadedFile f : one) {
+                if (f.ok()) {
+                    prompt.downloaded(output);
+                }
+            }
+            results.addAll(one);
         }
         return results;
     }

@@ -1,5 +1,6 @@
 package io.comfyrun.client.tracker;
 
+import io.comfyrun.client.PromptSnapshot;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
 
@@ -28,6 +29,11 @@ final class EventSink {
 
     void emit(PromptEvent event) {
         enqueue(event);
+    }
+
+    /** Hands the listener a new snapshot, in order with the events. */
+    void snapshot(PromptSnapshot snapshot) {
+        enqueue((Runnable) () -> listener.onSnapshot(snapshot));
     }
 
     void then(Runnable task) {

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,11 +75,18 @@ public final class PromptTracker implements PromptHandle {
     /** The WebSocket was down at some point while in flight: {@code executed} messages may have been missed. */
     private boolean eventGap;
     private int historyMisses;
-    private int runningUnseen;
+    /** Something about this prompt came over the socket since the last silent check. */
+    private boolean heardSinceCheck;
+    private int silentRunningChecks;
+    /** Silent running checks in a row that make the socket suspect; doubles each time it was suspected. */
+    private int silentLimit = 2;
     private PromptResult finalResult;
-    private Set<String> logged;
+    /** Markers of the rare events already delivered (see {@link #marker}); persisted in the snapshot. */
+    private final Set<String> logged = new LinkedHashSet<>();
+    /** Markers a resumed snapshot says were delivered before the restart: not delivered again. */
+    private Set<String> loggedBefore = Set.of();
+    private final Set<String> downloaded = new LinkedHashSet<>();
     private java.util.function.Consumer<PromptTracker> onDone = t -> { };
-    private Set<String> downloaded;
 
     private static final class Slot {
         final NodeRef ref;
@@ -114,8 +122,6 @@ public final class PromptTracker implements PromptHandle {
             NodeRef r = workflow.refs().get(i);
             slots.put(r.id(), new Slot(r, workflow.weight(i)));
         }
-        this.logged = Set.of();
-        this.downloaded = Set.of();
     }
 
     /** Called (under this tracker's lock) when the outcome is decided, before the result future completes. */
@@ -125,15 +131,18 @@ public final class PromptTracker implements PromptHandle {
 
     /** Restores what a snapshot says (resume). */
     public synchronized void restore(PromptSnapshot s) {
-        this.submittedAt = s.submittedAt();
+        // Deadlines stay absolute across the restart. A snapshot taken before the POST has no submittedAt: the POST
+        // followed it at once, so the queued deadline counts from the prompt's creation rather than never firing.
+        this.submittedAt = s.submittedAt() != null ? s.submittedAt() : s.createdAt();
         this.startedAt = s.startedAt();
         this.accepted = true; // possibly: reconcile decides, and never resubmits
         this.announced = true;
         this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
         this.startedAnnounced = s.startedAt() != null;
         this.startedNanos = System.nanoTime();
-        this.logged = s.logged();
-        this.downloaded = s.downloaded();
+        this.logged.addAll(s.logged());
+        this.loggedBefore = Set.copyOf(s.logged());
+        this.downloaded.addAll(s.downloaded());
         this.lastSignal = Instant.now();
     }
 
@@ -176,6 +185,18 @@ public final class PromptTracker implements PromptHandle {
     public synchronized PromptSnapshot snapshot() {
         return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged,
                 downloaded);
+    }
+
+    @Override
+    public void downloaded(OutputRef output) {
+        PromptSnapshot s;
+        synchronized (this) {
+            if (!downloaded.add(output.path())) {
+                return;
+            }
+            s = snapshot();
+        }
+        sink.snapshot(s);
     }
 
     // ---------------------------------------------------------------- queries for the connection
@@ -267,6 +288,7 @@ public final class PromptTracker implements PromptHandle {
             return Next.NOTHING;
         }
         signal();
+        heardSinceCheck = true;
         announce();
         if (m instanceof ServerMessage.ExecutionStart) {
             toRunning();
@@ -364,7 +386,6 @@ public final class PromptTracker implements PromptHandle {
         }
         signal();
         historyMisses = 0;
-        runningUnseen = 0;
         if (!accepted) {
             accepted(Instant.now());
         }
@@ -377,10 +398,10 @@ public final class PromptTracker implements PromptHandle {
         return changed;
     }
 
-    /** {@code /queue} shows the prompt running. Returns how many checks in a row saw it running while we did not. */
-    public synchronized int seenRunning(int total) {
+    /** {@code /queue} shows the prompt running. Returns true if that is news (we had not seen it start). */
+    public synchronized boolean seenRunning(int total) {
         if (phase == PromptPhase.DONE) {
-            return 0;
+            return false;
         }
         signal();
         historyMisses = 0;
@@ -389,12 +410,36 @@ public final class PromptTracker implements PromptHandle {
         }
         queueTotal = total;
         if (phase != PromptPhase.RUNNING) {
-            runningUnseen++;
             toRunning();
             announceStarted(List.of());
-            return runningUnseen;
+            return true;
         }
-        return 0;
+        return false;
+    }
+
+    /**
+     * A reconcile made because the prompts were silent found this one running while the socket is up. Returns true
+     * when that happened {@code limit} checks in a row with nothing about the prompt arriving over the socket in
+     * between (a deaf socket, §2.6, looks exactly like this; so does a long node that sends nothing). The limit starts
+     * at 2 and doubles each time, so a healthy five-minute silent node costs only a few re-subscriptions.
+     */
+    public synchronized boolean silentRunningCheck() {
+        if (phase != PromptPhase.RUNNING) {
+            return false;
+        }
+        silentRunningChecks = heardSinceCheck ? 0 : silentRunningChecks + 1;
+        heardSinceCheck = false;
+        if (silentRunningChecks < silentLimit) {
+            return false;
+        }
+        silentRunningChecks = 0;
+        silentLimit = Math.min(silentLimit * 2, 1 << 12);
+        return true;
+    }
+
+    /** The socket is being replaced on purpose (no drop to report): events in between may be missed. */
+    public synchronized void missedEvents() {
+        eventGap = true;
     }
 
     /** Neither queued nor in history; returns the number of such misses in a row. */
@@ -476,6 +521,7 @@ public final class PromptTracker implements PromptHandle {
     /** A sign of life that changes nothing else (a preview frame about this prompt). */
     public synchronized void touch() {
         signal();
+        heardSinceCheck = true;
     }
 
     public synchronized void connectionLost(String reason) {
@@ -521,6 +567,31 @@ public final class PromptTracker implements PromptHandle {
             Instant from = submittedAt == null ? createdAt : submittedAt;
             emit(new PromptEvent.Heartbeat(promptId, phase, Duration.between(from, Instant.now())));
         }
+    }
+
+    /**
+     * The earliest instant at which one of this prompt's deadlines can pass in its current phase (connect and
+     * submit before acceptance; queued or running, no-signal and total after), or null if none applies.
+     */
+    public synchronized Instant nextDeadline() {
+        if (phase == PromptPhase.DONE) {
+            return null;
+        }
+        Instant earliest = Deadlines.after(createdAt, deadlines.total());
+        if (!accepted) {
+            earliest = earlier(earliest, Deadlines.after(createdAt, posted ? deadlines.submit() : deadlines.connect()));
+            return earliest;
+        }
+        if (phase == PromptPhase.QUEUED) {
+            earliest = earlier(earliest, Deadlines.after(submittedAt, deadlines.queued()));
+        } else if (phase == PromptPhase.RUNNING) {
+            earliest = earlier(earliest, Deadlines.after(startedAt, deadlines.running()));
+        }
+        return earlier(earliest, Deadlines.after(lastSignal, deadlines.noSignal()));
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isBefore(b) ? a : b;
     }
 
     /** Checks the queued, running, no-signal and total deadlines; finishes as TIMED_OUT if one passed. */
@@ -705,8 +776,34 @@ public final class PromptTracker implements PromptHandle {
     }
 
     private void emit(PromptEvent e) {
+        String marker = marker(e);
+        if (marker != null && loggedBefore.contains(marker)) {
+            return; // delivered (and printed) before the restart this prompt was resumed from
+        }
         lastEmitNanos = System.nanoTime();
         sink.emit(e);
+        if (marker != null && logged.add(marker) && !(e instanceof PromptEvent.NodeStarted)) {
+            // The moments a durable caller persists (accepted, started, node done, output): rare, cheap to save.
+            sink.snapshot(snapshot());
+        }
+    }
+
+    /** The persisted marker of a rare event, or null for frequent ones (steps, queue positions, heartbeats). */
+    private static String marker(PromptEvent e) {
+        if (e instanceof PromptEvent.Submitted) {
+            return "submitted";
+        } else if (e instanceof PromptEvent.Started) {
+            return "started";
+        } else if (e instanceof PromptEvent.NodeStarted n) {
+            return "node:" + n.node().id() + ":started";
+        } else if (e instanceof PromptEvent.NodeFinished n) {
+            return "node:" + n.node().id() + ":finished";
+        } else if (e instanceof PromptEvent.OutputProduced o) {
+            StringBuilder b = new StringBuilder("output:").append(o.node().id());
+            o.outputs().forEach(r -> b.append(':').append(r.path()));
+            return b.toString();
+        }
+        return null;
     }
 
     private static boolean passed(Instant now, Instant from, Duration budget) {

@@ -100,4 +100,13 @@ class TransfersAgainstFakeTest {
             assertThat(all.filter(Files::isRegularFile)).isEmpty();
         }
     }
+
+    @Test
+    void anUploadThatTakesLongerThanItsTimeoutFailsNamingTheTimeout() {
+        // The server holds the answer 20 s real (2,000 s virtual at scale 100); the upload may take 300 ms.
+        fake.faults().httpDelay(io.comfyrun.fake.scenario.Trigger.onRoute("POST", "/upload/image"), 2_000_000);
+        assertThatThrownBy(() -> InputUploader.upload(api, "slow.png", PNG, java.time.Duration.ofMillis(300)))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("slow.png").hasMessageContaining("upload timeout of 300 ms");
+    }
 }

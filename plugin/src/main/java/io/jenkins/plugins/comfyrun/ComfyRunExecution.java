@@ -246,8 +246,9 @@ public class ComfyRunExecution extends StepExecution {
             return written; // outside node {}: the result still lists the outputs, nothing is downloaded
         }
         ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
+        // Through the handle: files saved before a controller restart are not fetched again, each new one is persisted.
         List<DownloadedFile> files = OutputDownloader.defaults()
-                .downloadAll(ComfyRuntime.client().http(config), r.outputs(), new WorkspaceOutputSink(ws, outputDir));
+                .downloadAll(ComfyRuntime.client().http(config), handle, r.outputs(), new WorkspaceOutputSink(ws, outputDir));
         List<String> problems = new ArrayList<>();
         for (DownloadedFile f : files) {
             if (f.ok()) {
@@ -411,13 +412,30 @@ public class ComfyRunExecution extends StepExecution {
             heartbeat = ComfyRuntime.timers().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
         }
         ProgressLog console = log;
-        return event -> {
-            if (!quiet || event instanceof PromptEvent.Submitted || event instanceof PromptEvent.Finished) {
-                console.onEvent(event);
+        return new ProgressListener() {
+            @Override
+            public void onEvent(PromptEvent event) {
+                if (!quiet || event instanceof PromptEvent.Submitted || event instanceof PromptEvent.Finished) {
+                    console.onEvent(event);
+                }
+                ComfyRunAction a = actionFor(event.promptId());
+                if (a != null) {
+                    BuildPageProgress.apply(a, event);
+                }
             }
-            ComfyRunAction a = actionFor(event.promptId());
-            if (a != null) {
-                BuildPageProgress.apply(a, event);
+
+            /**
+             * Accepted, started, a node done, an output saved: keep the latest state in the persisted field and ask
+             * Pipeline to write it (asynchronous, not waited for), so a restart keeps the deadlines absolute and
+             * neither re-prints nor re-downloads.
+             */
+            @Override
+            public void onSnapshot(PromptSnapshot s) {
+                if (finished) {
+                    return;
+                }
+                snapshot = s;
+                getContext().saveState();
             }
         };
     }

@@ -170,11 +170,16 @@ class ComfyRunExecutionTest {
         Started st = start(step(), null);
         st.result();
         assertThat(st.context().saves()).isGreaterThanOrEqualTo(1);
-        assertThat(st.context().submissionsSeenAtLastSave()).as("POST /prompt seen when state was saved").isZero();
-        ComfyRunExecution saved = TestStepContext.deserialize(st.context().lastSaved(), ComfyRunExecution.class);
+        assertThat(st.context().submissionsSeenAtFirstSave()).as("POST /prompt seen when state was first saved").isZero();
+        ComfyRunExecution saved = TestStepContext.deserialize(st.context().firstSaved(), ComfyRunExecution.class);
         assertThat(saved.snapshot()).isNotNull();
         assertThat(saved.snapshot().promptId()).isEqualTo(st.action().getPromptId());
         assertThat(saved.target().url()).isEqualTo(fake.baseUrl().toString());
+        // Later saves carry the progress (accepted, started, nodes done), so a resume keeps deadlines absolute.
+        ComfyRunExecution last = TestStepContext.deserialize(st.context().lastSaved(), ComfyRunExecution.class);
+        assertThat(last.snapshot().promptId()).isEqualTo(st.action().getPromptId());
+        assertThat(last.snapshot().submittedAt()).isNotNull();
+        assertThat(last.snapshot().logged()).contains("submitted", "started");
     }
 
     /**

@@ -33,6 +33,8 @@ final class TestStepContext extends StepContext {
     private transient AtomicInteger saves = new AtomicInteger();
     private transient IntSupplier submissionsAtSave = () -> -1;
     private transient volatile int submissionsSeenAtLastSave = -1;
+    private transient volatile int submissionsSeenAtFirstSave = -1;
+    private transient volatile byte[] firstSaved;
 
     TestStepContext(Run<?, ?> run, TaskListener listener, FilePath workspace) {
         bind(run, listener, workspace);
@@ -72,6 +74,14 @@ final class TestStepContext extends StepContext {
 
     int submissionsSeenAtLastSave() {
         return submissionsSeenAtLastSave;
+    }
+
+    int submissionsSeenAtFirstSave() {
+        return submissionsSeenAtFirstSave;
+    }
+
+    byte[] firstSaved() {
+        return firstSaved;
     }
 
     static byte[] serialize(Object o) {
@@ -123,10 +133,16 @@ final class TestStepContext extends StepContext {
 
     @Override
     public ListenableFuture<Void> saveState() {
-        saves.incrementAndGet();
+        boolean first = saves.incrementAndGet() == 1;
         submissionsSeenAtLastSave = submissionsAtSave.getAsInt();
+        if (first) {
+            submissionsSeenAtFirstSave = submissionsSeenAtLastSave;
+        }
         if (execution != null) {
             lastSaved = serialize(execution);
+            if (first) {
+                firstSaved = lastSaved;
+            }
         }
         return Futures.immediateFuture(null);
     }

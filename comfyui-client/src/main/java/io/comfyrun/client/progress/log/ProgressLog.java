@@ -37,9 +37,9 @@ import java.util.function.Consumer;
  *
  * <p>Every state transition gets a line. Step progress is throttled so that a two-hour, 3,000-step run
  * stays short: a step line is printed only when the node crossed a 10% mark since the last step line
- * <em>and</em> at least {@link Builder#stepInterval} (default 5 s) has passed, whichever is rarer; the first
- * and the last step of every node are always printed. While a prompt waits in the queue, a heartbeat line
- * is printed every {@link Builder#queuedHeartbeat} (default 1 min), driven by queue events or by
+ * <em>and</em> at least {@link Builder#stepInterval} (default 5 s) has passed, whichever is rarer; every node
+ * always gets a {@code 0% (0/N)} line (at its first progress, when N is known) and a 100% line. While a prompt
+ * waits in the queue, a heartbeat line is printed every {@link Builder#queuedHeartbeat} (default 1 min), driven by queue events or by
  * {@link #tick()} (call it from a timer). Connection loss and recovery are printed once per server, not
  * once per prompt. Server URLs are printed without user-info or query, so a token in a URL never leaks.
  *
@@ -267,7 +267,15 @@ public final class ProgressLog implements ProgressListener {
         boolean last = value >= max;
         int decile = (int) Math.floor(value * 10.0 / max);
         boolean print;
-        if (newNode) {
+        if (newNode && value > 0) {
+            // The node's step total is known from its first progress: say it started at 0%, then throttle as usual
+            // (ComfyUI's samplers report step 1 first; a node always gets its 0% and its 100% line).
+            s.lastStepDecile = 0;
+            s.lastStepLine = now;
+            s.lastLine = now;
+            line("node " + node(e.node()) + ": 0% (0/" + max + ")");
+            print = last;
+        } else if (newNode) {
             print = true;
         } else if (last) {
             print = s.lastStepValue < max;

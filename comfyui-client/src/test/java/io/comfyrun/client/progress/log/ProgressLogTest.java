@@ -67,7 +67,7 @@ class ProgressLogTest {
                 "[ComfyUI] queued: position 2 of 3",
                 "[ComfyUI] started; cached 2 nodes: 4 CheckpointLoaderSimple, 5 EmptyLatentImage",
                 "[ComfyUI] node 3 KSampler: running",
-                "[ComfyUI] node 3 KSampler: 5% (1/20) · workflow 40% · ETA 6 s",
+                "[ComfyUI] node 3 KSampler: 0% (0/20)",
                 "[ComfyUI] node 3 KSampler: 45% (9/20) · workflow 61% · ETA 4 s",
                 "[ComfyUI] node 3 KSampler: 100% (20/20) · workflow 80%",
                 "[ComfyUI] node 3 KSampler: done in 1.3 s",
@@ -77,7 +77,7 @@ class ProgressLogTest {
     }
 
     @Test
-    void stepLinesNeedBothTenPercentAndTheIntervalButAlwaysFirstAndLast() {
+    void stepLinesNeedBothTenPercentAndTheIntervalButAlwaysZeroAndHundredPercent() {
         log.onEvent(new PromptEvent.NodeStarted(P, SAMPLER));
         for (int step = 1; step <= 20; step++) {
             // fast sampler: 20 steps in 2 s
@@ -86,7 +86,7 @@ class ProgressLogTest {
         }
         assertThat(lines).containsExactly(
                 "[ComfyUI] node 3 KSampler: running",
-                "[ComfyUI] node 3 KSampler: 5% (1/20) · workflow 5%",
+                "[ComfyUI] node 3 KSampler: 0% (0/20)",
                 "[ComfyUI] node 3 KSampler: 100% (20/20) · workflow 100%");
 
         lines.clear();
@@ -97,7 +97,7 @@ class ProgressLogTest {
             clock.advance(Duration.ofSeconds(10));
         }
         assertThat(lines).hasSize(11);
-        assertThat(lines.get(0)).isEqualTo("[ComfyUI] node 13 KSampler \"Refiner\": 1% (1/100) · workflow 50%");
+        assertThat(lines.get(0)).isEqualTo("[ComfyUI] node 13 KSampler \"Refiner\": 0% (0/100)");
         assertThat(lines.get(1)).startsWith("[ComfyUI] node 13 KSampler \"Refiner\": 10% (10/100)");
         assertThat(lines.get(10)).startsWith("[ComfyUI] node 13 KSampler \"Refiner\": 100% (100/100)");
     }
@@ -121,6 +121,8 @@ class ProgressLogTest {
         log.onEvent(new PromptEvent.Finished(P, new PromptResult(Outcome.SUCCESS, P, SERVER, TrackingMethod.WEBSOCKET,
                 Duration.ofHours(2), List.of(new NodeRun("20", "TrainLoraNode", "Train LoRA", false, 7_200_000)), List.of(), List.of())));
         assertThat(lines).hasSizeLessThan(200);
+        assertThat(lines).contains("[ComfyUI] node 20 TrainLoraNode \"Train LoRA\": 0% (0/3000)",
+                "[ComfyUI] node 20 TrainLoraNode \"Train LoRA\": 100% (3000/3000) · workflow 100%");
         assertThat(lines).contains("[ComfyUI] node 20 TrainLoraNode \"Train LoRA\": 50% (1500/3000) · workflow 50% · ETA 60 min");
         assertThat(lines.get(lines.size() - 1)).isEqualTo("[ComfyUI] success in 2 h 00 min: 0 outputs, 1 node (0 cached), tracked by websocket");
     }

@@ -105,7 +105,11 @@ public final class PromptSnapshots {
         }
         if (v instanceof Collection<?> col) {
             ArrayNode a = f.arrayNode();
-            for (Object item : col) {
+            // A Set has no stable iteration order (Set.copyOf's varies from JVM to JVM): write it sorted, so the
+            // same snapshot always persists as the same text.
+            Collection<?> items = col instanceof Set<?> set && set.stream().allMatch(String.class::isInstance)
+                    ? set.stream().map(String.class::cast).sorted().toList() : col;
+            for (Object item : items) {
                 if (!(item instanceof String s)) {
                     throw new IllegalStateException(where + ": only collections of strings are supported, found "
                             + (item == null ? "null" : item.getClass().getName()));

@@ -59,7 +59,7 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
             "execution_success");
     /** {@code /view} faults hit the downloads each schedule makes of its successful prompts' outputs. */
     static final List<String> ROUTES = List.of("/prompt", "/queue", "/history/*", "/view");
-    /** An oversized frame of a valid message: 4 MiB (the fake's default is 8 MiB; 500 schedules stay light). */
+    /** An oversized frame (a text message or a binary preview): 4 MiB (the fake's default is 8 MiB; 500 schedules stay light). */
     static final int OVERSIZED_BYTES = 4 << 20;
 
     /**
@@ -96,7 +96,7 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
                 case WS_UNKNOWN_MESSAGE -> CaseRunner.ws(onEvent, WsAction.UNKNOWN_MESSAGE, null);
                 case WS_INVALID_FRAME -> CaseRunner.ws(onEvent, WsAction.INVALID_FRAME, null);
                 case WS_OVERSIZED_FRAME -> new Fault.WsFault(onEvent, 1, WsAction.OVERSIZED_FRAME, null, null, null,
-                        OVERSIZED_BYTES, null);
+                        OVERSIZED_BYTES, nth % 2 == 1 ? "text" : null); // a text message or a binary preview
                 case EXECUTION_BLOCKED -> new Fault.ExecutionBlocked(Trigger.atNode(blockedNode()), 1,
                         "chaos: output filtered");
                 case WS_REFUSE_UPGRADE -> new Fault.WsRefuseUpgrade(Trigger.any(), nth, 403, null);

@@ -108,7 +108,7 @@ class SeededChaosTest {
                         Each schedule puts 1-4 concurrent prompts (random steps, WebSocket or polling, some scripted to
                         fail or be interrupted on the server) on two fake servers (virtual time x%s) shared for the whole
                         run, and 0-4 random server faults: WebSocket close/FIN/RST/half-close/stall/malformed/unknown/
-                        invalid/oversized (4 MiB) frames on a random outgoing message, refused upgrades, HTTP
+                        invalid/oversized (4 MiB text or binary preview) frames on a random outgoing message, refused upgrades, HTTP
                         503/reset/empty/truncated/delayed answers to `POST /prompt`, `GET /queue`, `GET /history` or
                         `GET /view` (the downloads), the non-terminal `ExecutionBlocked` error on an output node or on
                         the decoder feeding both, delayed history writes and restarts at a random moment.

@@ -62,7 +62,12 @@ final class CaseRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What one case did. */
-    record Report(MatrixCase c, Outcome observed, long millis, List<String> problems, String notes) {
+    record Report(MatrixCase c, Outcome observed, long millis, List<String> problems, String notes,
+                  List<String> texts) {
+        Report(MatrixCase c, Outcome observed, long millis, List<String> problems, String notes) {
+            this(c, observed, millis, problems, notes, List.of());
+        }
+
         boolean pass() {
             return problems.isEmpty();
         }
@@ -100,7 +105,12 @@ final class CaseRunner {
     private static final double HISTORY_HOLD_RESTART_MS = 40_000;
 
     static Report run(MatrixCase c, long seed) {
-        return run(c, seed, null, newClient(slowNodeOverSocket(c) ? MATRIX_SILENCE : Duration.ofSeconds(1)));
+        return run(c, seed, null, clientFor(c));
+    }
+
+    /** The engine a row runs on: the short silence reconcile only where the row's request depends on it. */
+    static ComfyClient clientFor(MatrixCase c) {
+        return newClient(slowNodeOverSocket(c) ? MATRIX_SILENCE : Duration.ofSeconds(1));
     }
 
     /** HTTP faults over a WebSocket in the running phases: the request they hit is the silence reconcile's. */
@@ -146,6 +156,8 @@ final class CaseRunner {
         Outcome observed = null;
         long millis = -1;
         Path downloads = null;
+        // what the case produced for a user to see (result, result map, errors, journal), for the secret scan
+        List<String> texts = new ArrayList<>();
         FakeComfyUI fake = FakeComfyUI.builder().port(0).timeScale(TIME_SCALE).seed(seed).start();
         try {
             downloads = Files.createTempDirectory("reliability-out-");
@@ -208,6 +220,9 @@ final class CaseRunner {
                 waitFor(() -> firedAll(fake, main), Duration.ofSeconds(5));
             }
             observed = r.outcome();
+            texts.add(r.toString());
+            texts.add(String.valueOf(io.comfyrun.client.ResultMaps.toPlainMap(r)));
+            texts.add(String.valueOf(h.progress()));
             if (r.outcome() != c.expected()) {
                 problems.add("outcome " + r.outcome() + " (expected " + c.expected() + "): " + r.firstError());
             }
@@ -229,6 +244,7 @@ final class CaseRunner {
                 checkKeptOutputs(client.http(server), r, downloads, problems, notes);
             }
             ComfyHttpApi probeApi = client.http(server);
+            texts.add(probeApi.getJson("__fake/journal").toString());
             if (!waitFor(() -> fakeSockets(probeApi) <= (polling ? 0 : 1), Duration.ofSeconds(3))) {
                 problems.add("the fake holds " + fakeSockets(probeApi) + " WebSockets of this client");
             }
@@ -245,6 +261,7 @@ final class CaseRunner {
             }
         } catch (Exception e) {
             problems.add("harness error: " + e);
+            texts.add(SecretsTest.stackTrace(e));
         } finally {
             client.close();
             fake.close();
@@ -254,7 +271,9 @@ final class CaseRunner {
         if (!leaks.isEmpty()) {
             problems.add(leaks);
         }
-        return new Report(c, observed, millis, problems, String.join("; ", notes));
+        texts.addAll(problems);
+        texts.addAll(notes);
+        return new Report(c, observed, millis, problems, String.join("; ", notes), texts);
     }
 
     // ------------------------------------------------------------------ fault installation

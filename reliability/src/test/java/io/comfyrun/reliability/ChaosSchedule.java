@@ -117,9 +117,15 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
      * @param restarted   its server journaled a restart during the schedule
      * @param scriptFired its own execution fault (error or interrupt) fired
      * @param reposted    it was accepted again after a restart wiped the first copy
+     * @param samplerCached the server served its sampler from cache (an identical earlier prompt): a fault at a
+     *                    sampler step cannot fire then, and success is the right outcome
      */
-    Set<Outcome> allowed(PromptPlan p, boolean restarted, boolean scriptFired, boolean reposted) {
+    Set<Outcome> allowed(PromptPlan p, boolean restarted, boolean scriptFired, boolean reposted,
+                         boolean samplerCached) {
         Set<Outcome> ok = EnumSet.of(p.scripted());
+        if (!scriptFired && samplerCached) {
+            ok.add(Outcome.SUCCESS);
+        }
         if (restarted) {
             ok.add(Outcome.LOST); // queue and history are in memory: a restart may lose a prompt
             // A restart does not turn a scripted failure into a success: only if it wiped the prompt before its

@@ -56,6 +56,8 @@ public final class ServerConnection implements Closeable {
     private static final System.Logger LOG = System.getLogger(ServerConnection.class.getName());
     private static final String FEATURE_FLAGS = "{\"type\": \"feature_flags\", \"data\": {\"supports_preview_metadata\": true}}";
     private static final int LOST_AFTER_MISSES = 3;
+    /** Frames above this are named in the log when ignored (ComfyUI's own messages are a few KiB). */
+    private static final int LARGE_FRAME_CHARS = 1 << 20;
     private static final long HISTORY_RETRY_MS = 300;
     private static final long QUEUE_FETCH_MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -544,6 +546,10 @@ public final class ServerConnection implements Closeable {
             if (gen != currentGeneration() || bytes.size() < 8) {
                 return;
             }
+            if (bytes.size() > LARGE_FRAME_CHARS) {
+                LOG.log(System.Logger.Level.DEBUG, "oversized binary WebSocket frame from {0} ({1} bytes, type {2})",
+                        config.baseUrl(), bytes.size(), bytes.getByte(3));
+            }
             // Binary frames switch on the first uint32 (§5). Type 4 names its prompt in a metadata header; previews
             // are never outputs, so only the sign of life is kept.
             int type = bytes.getByte(0) << 24 | (bytes.getByte(1) & 0xff) << 16 | (bytes.getByte(2) & 0xff) << 8
@@ -726,6 +732,14 @@ public final class ServerConnection implements Closeable {
 
     private void dispatch(String text) {
         ServerMessage m = ServerMessage.parse(text);
+        if (m instanceof ServerMessage.Other o && ("invalid".equals(o.type()) || text.length() > LARGE_FRAME_CHARS)) {
+            // Ignored, never fatal; the log names what was dropped so a misbehaving server or proxy can be found.
+            LOG.log(System.Logger.Level.DEBUG, "ignored {0} WebSocket text frame from {1} ({2} chars): {3}",
+                    text.length() > LARGE_FRAME_CHARS ? "an oversized " + ("invalid".equals(o.type())
+                            ? "(not parsed: beyond the JSON reader's limits)" : "'" + o.type() + "'")
+                            : "a malformed (not a ComfyUI JSON message)",
+                    config.baseUrl(), text.length(), text.substring(0, Math.min(80, text.length())));
+        }
         if (m instanceof ServerMessage.Status) {
             queueFetchWanted = true;
             return;

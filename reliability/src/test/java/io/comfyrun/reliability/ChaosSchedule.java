@@ -51,12 +51,16 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
     /** Server-wide faults (transport, HTTP, history, restart). */
     enum Kind {
         WS_CLOSE_FRAME, WS_FIN, WS_RST, WS_HALF_CLOSE, WS_STALL, WS_MALFORMED_JSON, WS_UNKNOWN_MESSAGE, WS_INVALID_FRAME,
-        WS_REFUSE_UPGRADE, HTTP_STATUS, HTTP_RESET, HTTP_EMPTY, HTTP_TRUNCATE, HTTP_DELAY, HISTORY_DELAY, RESTART
+        WS_OVERSIZED_FRAME, WS_REFUSE_UPGRADE, HTTP_STATUS, HTTP_RESET, HTTP_EMPTY, HTTP_TRUNCATE, HTTP_DELAY,
+        HISTORY_DELAY, EXECUTION_BLOCKED, RESTART
     }
 
     static final List<String> EVENTS = List.of("status", "execution_start", "executing", "progress", "executed",
             "execution_success");
-    static final List<String> ROUTES = List.of("/prompt", "/queue", "/history/*");
+    /** {@code /view} faults hit the downloads each schedule makes of its successful prompts' outputs. */
+    static final List<String> ROUTES = List.of("/prompt", "/queue", "/history/*", "/view");
+    /** An oversized frame (a text message or a binary preview): 4 MiB (the fake's default is 8 MiB; 500 schedules stay light). */
+    static final int OVERSIZED_BYTES = 4 << 20;
 
     /**
      * One fault.
@@ -70,6 +74,15 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
      */
     record FaultPlan(int server, Kind kind, int nth, String event, String route, double virtualMs) {
 
+        /** The node an {@code EXECUTION_BLOCKED} fault blocks: one output node, the other, or both (VAEDecode). */
+        String blockedNode() {
+            return switch (nth) {
+                case 1 -> "9";
+                case 2 -> "10";
+                default -> "8";
+            };
+        }
+
         Fault toFault() {
             Trigger onEvent = Trigger.onEvent(event, nth);
             Trigger onRoute = Trigger.onRoute(route.equals("/prompt") ? "POST" : "GET", route).nth(nth);
@@ -82,6 +95,10 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
                 case WS_MALFORMED_JSON -> CaseRunner.ws(onEvent, WsAction.MALFORMED_JSON, null);
                 case WS_UNKNOWN_MESSAGE -> CaseRunner.ws(onEvent, WsAction.UNKNOWN_MESSAGE, null);
                 case WS_INVALID_FRAME -> CaseRunner.ws(onEvent, WsAction.INVALID_FRAME, null);
+                case WS_OVERSIZED_FRAME -> new Fault.WsFault(onEvent, 1, WsAction.OVERSIZED_FRAME, null, null, null,
+                        OVERSIZED_BYTES, nth % 2 == 1 ? "text" : null); // a text message or a binary preview
+                case EXECUTION_BLOCKED -> new Fault.ExecutionBlocked(Trigger.atNode(blockedNode()), 1,
+                        "chaos: output filtered");
                 case WS_REFUSE_UPGRADE -> new Fault.WsRefuseUpgrade(Trigger.any(), nth, 403, null);
                 case HTTP_STATUS -> CaseRunner.http(onRoute, HttpAction.STATUS);
                 case HTTP_RESET -> CaseRunner.http(onRoute, HttpAction.RESET);
@@ -94,12 +111,28 @@ record ChaosSchedule(List<PromptPlan> prompts, List<FaultPlan> faults) {
         }
     }
 
-    /** The outcomes a prompt may end with under this schedule; anything else (or no outcome) is a bug. */
-    Set<Outcome> allowed(PromptPlan p) {
+    /**
+     * The outcomes a prompt may end with under this schedule; anything else (or no outcome) is a bug.
+     *
+     * @param restarted   its server journaled a restart during the schedule
+     * @param scriptFired its own execution fault (error or interrupt) fired
+     * @param reposted    it was accepted again after a restart wiped the first copy
+     * @param samplerCached the server served its sampler from cache (an identical earlier prompt): a fault at a
+     *                    sampler step cannot fire then, and success is the right outcome
+     */
+    Set<Outcome> allowed(PromptPlan p, boolean restarted, boolean scriptFired, boolean reposted,
+                         boolean samplerCached) {
         Set<Outcome> ok = EnumSet.of(p.scripted());
-        if (faults.stream().anyMatch(f -> f.server() == p.server() && f.kind() == Kind.RESTART)) {
+        if (!scriptFired && samplerCached) {
+            ok.add(Outcome.SUCCESS);
+        }
+        if (restarted) {
             ok.add(Outcome.LOST); // queue and history are in memory: a restart may lose a prompt
-            ok.add(Outcome.SUCCESS); // ...or happen before or after it
+            // A restart does not turn a scripted failure into a success: only if it wiped the prompt before its
+            // fault could fire (the fault never fired) or wiped the copy it fired in and a re-post ran clean.
+            if (p.script() == Script.NONE || !scriptFired || reposted) {
+                ok.add(Outcome.SUCCESS);
+            }
         }
         long postFailures = faults.stream().filter(f -> f.server() == p.server() && f.kind() == Kind.HTTP_STATUS
                 && f.route().equals("/prompt")).count();

@@ -30,13 +30,19 @@ final class HostileHttpServer implements Closeable {
     private final ServerSocket listener;
     private final Behaviour behaviour;
     private final String location;
+    private final int redirectStatus;
     private final ExecutorService threads;
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
 
     private HostileHttpServer(Behaviour behaviour, String location) throws IOException {
+        this(behaviour, location, 302);
+    }
+
+    private HostileHttpServer(Behaviour behaviour, String location, int redirectStatus) throws IOException {
         this.behaviour = behaviour;
         this.location = location;
+        this.redirectStatus = redirectStatus;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
@@ -53,6 +59,11 @@ final class HostileHttpServer implements Closeable {
 
     static HostileHttpServer redirectingTo(URI target) throws IOException {
         return new HostileHttpServer(Behaviour.REDIRECT, target.toString());
+    }
+
+    /** Redirects with {@code status} (301, 302, 303, 307, 308). */
+    static HostileHttpServer redirectingTo(URI target, int status) throws IOException {
+        return new HostileHttpServer(Behaviour.REDIRECT, target.toString(), status);
     }
 
     /** Answers {@code {}} to everything: the other end of a redirect. */
@@ -108,7 +119,7 @@ final class HostileHttpServer implements Closeable {
                     }
                     case REDIRECT -> {
                         String path = head.toString().split(" ")[1];
-                        out.write(("HTTP/1.1 302 Found\r\nLocation: " + location.replaceAll("/$", "") + path
+                        out.write(("HTTP/1.1 " + redirectStatus + " Redirect\r\nLocation: " + location.replaceAll("/$", "") + path
                                 + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                         out.flush();
                     }

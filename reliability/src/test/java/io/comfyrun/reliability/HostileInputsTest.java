@@ -216,6 +216,58 @@ class HostileInputsTest {
     }
 
     @Test
+    void dotDotFilenameAndControlCharacterSubfolderAreRefusedAndTheRealOutputsKept() throws Exception {
+        ServerConfig server = CaseRunner.serverConfig(fake, false);
+        PromptResult r = client.submit(server, PromptRequest.of(Workflows.txt2img(18, 4)), null).result()
+                .get(30, TimeUnit.SECONDS);
+        // as a compromised server would announce them in history or `executed`, beside the real outputs
+        List<OutputRef> announced = new java.util.ArrayList<>(r.outputs());
+        announced.add(new OutputRef("9", "..", "", "output", "images"));
+        announced.add(new OutputRef("9", "x.png", "sub\u001b[2Jdir", "output", "images"));
+        List<DownloadedFile> files = OutputDownloader.defaults().downloadAll(client.http(server), announced,
+                new LocalDirectorySink(tmp.resolve("out")));
+        List<DownloadedFile> refused = files.stream().filter(f -> !f.ok()).toList();
+        assertThat(refused).hasSize(2).allSatisfy(f -> assertThat(f.error()).contains("refused output of node 9"));
+        assertThat(refused.get(0).error()).contains("'..'");
+        assertThat(refused.get(1).error()).contains("control character");
+        assertThat(files.stream().filter(DownloadedFile::ok)).hasSize(r.outputs().size()).allSatisfy(f -> {
+            try {
+                assertThat(Files.readAllBytes(Path.of(f.location()))).isEqualTo(view(f.output()));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        row("`..` as a filename and ESC in a subfolder, announced beside real outputs", refused.get(0).error() + "<br>"
+                + refused.get(1).error().replace("\u001b", "\\e") + "<br>the " + r.outputs().size()
+                + " real outputs were downloaded intact");
+    }
+
+    @Test
+    void redirectOnViewIsNotFollowedAndTheFileNamed() throws Exception {
+        String secret = "s3cr3t-" + UUID.randomUUID();
+        StringBuilder b = new StringBuilder();
+        for (int status : new int[] {302, 307, 308}) {
+            try (HostileHttpServer other = HostileHttpServer.recording();
+                 HostileHttpServer redirecting = HostileHttpServer.redirectingTo(other.baseUrl(), status)) {
+                ServerConfig server = new ServerConfig(redirecting.baseUrl(), ServerAuth.bearer(secret), null,
+                        CaseRunner.serverConfig(fake, false).timeouts(), null, null, null);
+                OutputRef ref = new OutputRef("9", "moved.png", "", "output", "images");
+                List<DownloadedFile> files = OutputDownloader.defaults().downloadAll(client.http(server), List.of(ref),
+                        new LocalDirectorySink(tmp.resolve("out-" + status)));
+                assertThat(files).singleElement().satisfies(f -> {
+                    assertThat(f.ok()).isFalse();
+                    assertThat(f.error()).contains("moved.png").contains(String.valueOf(status));
+                    assertThat(f.error()).doesNotContain(secret);
+                });
+                assertThat(other.requests()).as("nothing reached the other host").isEmpty();
+                assertThat(Files.exists(tmp.resolve("out-" + status).resolve("moved.png"))).isFalse();
+                b.append(status).append(": ").append(files.get(0).error()).append("<br>");
+            }
+        }
+        row("redirect (302, 307, 308) on `/view` to another host", b + "0 requests reached the other host");
+    }
+
+    @Test
     void downloadOverTheSizeCapFailsCleanlyAndTheOutputStaysOnTheServer() throws Exception {
         ServerConfig server = CaseRunner.serverConfig(fake, false);
         PromptResult r = client.submit(server, PromptRequest.of(Workflows.txt2img(12, 4)), null).result()
@@ -242,43 +294,103 @@ class HostileInputsTest {
     // ------------------------------------------------------------------ WebSocket frames
 
     @Test
-    void malformedJsonFrameIsIgnored() throws Exception {
+    void malformedJsonFrameIsIgnoredAndNamedInTheLog() throws Exception {
         fake.faults().add(CaseRunner.ws(Trigger.onEvent("executing", 2), WsAction.MALFORMED_JSON, null));
-        survives("malformed JSON WebSocket frame (mid-prompt)");
+        try (EngineLog log = EngineLog.capture()) {
+            survives("malformed JSON WebSocket frame (mid-prompt)", log, "malformed");
+        }
     }
 
     @Test
-    void oversizedFrameIsIgnored() throws Exception {
+    void oversizedTextFrameIsIgnoredAndNamedInTheLog() throws Exception {
+        fake.faults().add(new Fault.WsFault(Trigger.onEvent("executing", 2), 1, WsAction.OVERSIZED_FRAME, null, null,
+                null, 24 * 1024 * 1024, "text"));
+        try (EngineLog log = EngineLog.capture()) {
+            survives("oversized WebSocket text frame (24 MiB JSON message of an unknown type)", log, "oversized");
+        }
+    }
+
+    @Test
+    void oversizedBinaryPreviewIsIgnoredAndNamedInTheLog() throws Exception {
         fake.faults().add(new Fault.WsFault(Trigger.onEvent("executing", 2), 1, WsAction.OVERSIZED_FRAME, null, null,
                 null, 24 * 1024 * 1024, null));
-        survives("oversized WebSocket frame (24 MiB text)");
+        try (EngineLog log = EngineLog.capture()) {
+            survives("oversized WebSocket binary frame (24 MiB type-1 preview)", log, "oversized binary");
+        }
     }
 
     @Test
     void nonUtf8FrameIsSurvived() throws Exception {
         byte[] frame = {(byte) 0x81, 6, '{', '"', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '}'};
-        try (TcpRelay relay = new TcpRelay(fake.baseUrl(), javax.net.ServerSocketFactory.getDefault(), frame)) {
+        try (TcpRelay relay = new TcpRelay(fake.baseUrl(), javax.net.ServerSocketFactory.getDefault(), frame);
+             EngineLog log = EngineLog.capture()) {
             ServerConfig server = CaseRunner.serverConfig(fake, false);
             server = new ServerConfig(URI.create("http://127.0.0.1:" + relay.port() + "/"), null, null,
                     server.timeouts(), server.mode(), null, null);
             PromptResult r = client.submit(server, PromptRequest.of(Workflows.txt2img(13, 4)), null).result()
                     .get(30, TimeUnit.SECONDS);
             assertThat(relay.injections()).as("the non-UTF-8 frame was delivered").isPositive();
+            assertThat(log.records()).as("the engine names the frame it ignored")
+                    .anySatisfy(m -> assertThat(m).contains("malformed").contains("WebSocket text frame"));
             assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
             assertThat(CaseRunner.serverOutputs(client.http(server), r.promptId())).hasSize(r.outputs().size());
             row("non-UTF-8 text WebSocket frame (injected after the upgrade)", "ignored; prompt "
-                    + r.outcome().label() + " with " + r.outputs().size() + " outputs");
+                    + r.outcome().label() + " with " + r.outputs().size() + " outputs; logged: "
+                    + log.first("malformed"));
         }
     }
 
-    private void survives(String label) throws Exception {
+    private void survives(String label, EngineLog log, String logged) throws Exception {
         ServerConfig server = CaseRunner.serverConfig(fake, false);
         PromptResult r = client.submit(server, PromptRequest.of(Workflows.txt2img(14, 4)), null).result()
                 .get(30, TimeUnit.SECONDS);
         assertThat(fake.faults().list()).allSatisfy(i -> assertThat(i.fired()).isPositive());
         assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
         assertThat(CaseRunner.serverOutputs(client.http(server), r.promptId())).hasSize(r.outputs().size());
-        row(label, "ignored; prompt " + r.outcome().label() + " with all " + r.outputs().size() + " outputs");
+        assertThat(log.records()).as("the engine names the frame it ignored")
+                .anySatisfy(m -> assertThat(m).contains(logged).contains("WebSocket"));
+        row(label, "ignored; prompt " + r.outcome().label() + " with all " + r.outputs().size() + " outputs; logged: "
+                + log.first(logged));
+    }
+
+    /** The engine's log records (JUL, where System.Logger lands) while a test runs, at every level. */
+    static final class EngineLog extends java.util.logging.Handler implements AutoCloseable {
+        private final List<String> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.comfyrun.client");
+        private java.util.logging.Level before;
+
+        static EngineLog capture() {
+            EngineLog l = new EngineLog();
+            l.before = l.logger.getLevel();
+            l.setLevel(java.util.logging.Level.ALL);
+            l.logger.setLevel(java.util.logging.Level.ALL);
+            l.logger.addHandler(l);
+            return l;
+        }
+
+        List<String> records() {
+            return List.copyOf(records);
+        }
+
+        String first(String containing) {
+            String m = records.stream().filter(r -> r.contains(containing)).findFirst().orElse("(none)");
+            return m.length() > 160 ? m.substring(0, 160) + "..." : m;
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            records.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+            logger.setLevel(before);
+        }
     }
 
     // ------------------------------------------------------------------ hostile servers

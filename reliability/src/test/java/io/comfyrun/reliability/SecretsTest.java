@@ -110,11 +110,52 @@ class SecretsTest {
                 stderr (`--token-env`). Scenarios: success with downloads, a node failure tracked by polling, a
                 rejected workflow, a WebSocket reset and a 503 on submit, a cancel, an unreachable server and a
                 redirect to another host. A relay in front of the fake checks that the secret did reach the
-                configured server.
+                configured server. Then a subset of the fault matrix (`ws_rst`, `http_status 503`, `http_reset`
+                and `restart` rows, alternate phases per mode) is re-run with the
+                credential configured, scanning the same logs plus each row's result, result map, progress, notes,
+                errors and the fake's journal. The plugin's build-page model is scanned by the plugin's own tests.
 
                 | auth | texts scanned | log records | times the secret reached the configured server | hits |
                 |---|---|---|---|---|
                 """ + String.join("\n", REPORT) + "\n");
+    }
+
+    /** Matrix rows re-run with a credential: transport, HTTP and restart faults, every phase kind, both modes. */
+    static List<MatrixCase> matrixSubset() {
+        return FaultMatrixTest.cases().stream().filter(c -> switch (c.faultLabel()) {
+            case "ws_rst", "http_status 503", "http_reset", "restart" -> true;
+            default -> false;
+        }).filter(c -> c.phase().ordinal() % 2 == (c.mode() == MatrixCase.Mode.POLLING ? 1 : 0)).toList();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bearer", "basic"})
+    void noSecretUnderTheFaultMatrix(String kind) {
+        String secret = "S3cr3t-" + UUID.randomUUID();
+        ServerAuth auth = kind.equals("bearer") ? ServerAuth.bearer(secret) : ServerAuth.basic("jenkins", secret);
+        List<String> forms = new ArrayList<>(List.of(secret));
+        if (kind.equals("basic")) {
+            forms.add(Base64.getEncoder().encodeToString(("jenkins:" + secret).getBytes(StandardCharsets.UTF_8)));
+        }
+        int logStart = LOG_LINES.size();
+        List<String> texts = new ArrayList<>();
+        List<MatrixCase> cases = matrixSubset();
+        int failed = 0;
+        for (MatrixCase c : cases) {
+            CaseRunner.Report r = CaseRunner.run(c, 5000 + cases.indexOf(c), auth, CaseRunner.clientFor(c));
+            texts.addAll(r.texts());
+            failed += r.pass() ? 0 : 1;
+        }
+        List<String> logs = List.copyOf(LOG_LINES.subList(logStart, LOG_LINES.size()));
+        int hits = 0;
+        for (String t : concat(texts, logs)) {
+            hits += count(t, secret, forms);
+        }
+        REPORT.add("| " + kind + " under " + cases.size() + " matrix rows (" + (cases.size() - failed) + " passed) | "
+                + texts.size() + " | " + logs.size() + " | - | " + hits + " |");
+        assertThat(hits).as("secret hits under matrix faults").isZero();
+        assertThat(failed).as("matrix rows failing with a credential configured").isZero();
+        assertThat(logs).as("the run logged something to scan").isNotEmpty();
     }
 
     @ParameterizedTest

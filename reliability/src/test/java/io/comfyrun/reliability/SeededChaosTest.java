@@ -25,7 +25,16 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
+import io.comfyrun.client.ViewResponse;
+import io.comfyrun.client.files.DownloadedFile;
+import io.comfyrun.client.files.LocalDirectorySink;
+import io.comfyrun.client.files.OutputDownloader;
+
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,6 +64,13 @@ class SeededChaosTest {
     private static final java.util.Map<Outcome, AtomicInteger> OUTCOMES = new java.util.concurrent.ConcurrentHashMap<>();
     private static final List<String> FAILURES = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static long startedAt;
+    private static final AtomicInteger FILES_COMPARED = new AtomicInteger();
+    private static final AtomicInteger FIRST_DOWNLOAD_FAILURES = new AtomicInteger();
+    private static final AtomicInteger CHECKPOINTS = new AtomicInteger();
+    private static final AtomicInteger GENERATED = new AtomicInteger();
+    static final int CHECK_EVERY = 25;
+    private static int firstThreads = -1;
+    private static long firstSockets;
 
     private static LeakProbe probe;
     private static FakeComfyUI[] fakes;
@@ -80,27 +96,46 @@ class SeededChaosTest {
         String leaks = probe.awaitSettled(Duration.ofSeconds(20));
         long seconds = (System.nanoTime() - startedAt) / 1_000_000_000L;
         StringBuilder b = new StringBuilder();
-        b.append("Run by `SeededChaosTest` (jqwik): **").append(SCHEDULES.get()).append(" random fault schedules**, ")
+        int generated = GENERATED.get();
+        b.append("Run by `SeededChaosTest` (jqwik): **").append(generated).append(" generated fault schedules + ")
+                .append(java.util.Arrays.stream(SeededChaosTest.class.getDeclaredMethods())
+                        .filter(m -> m.isAnnotationPresent(net.jqwik.api.Example.class)).count())
+                .append(" named regressions** (").append(SCHEDULES.get() - generated).append(" schedules), ")
                 .append(PROMPTS.get()).append(" prompts, ").append(FAULTS.get()).append(" injected faults, ")
+                .append(FILES_COMPARED.get()).append(" output files compared byte for byte with `/view` (")
+                .append(FIRST_DOWNLOAD_FAILURES.get()).append(" first downloads failed cleanly under a fault), ")
                 .append(FAILURES.size()).append(" failing schedules, ").append(seconds).append(" s wall-clock.")
                 .append(" Outcomes seen: ").append(new java.util.TreeMap<>(OUTCOMES)).append(".\n\n")
                 .append("""
                         Each schedule puts 1-4 concurrent prompts (random steps, WebSocket or polling, some scripted to
                         fail or be interrupted on the server) on two fake servers (virtual time x%s) shared for the whole
                         run, and 0-4 random server faults: WebSocket close/FIN/RST/half-close/stall/malformed/unknown/
-                        invalid frames on a random outgoing message, refused upgrades, HTTP 503/reset/empty/truncated/
-                        delayed answers to `POST /prompt`, `GET /queue` or `GET /history`, delayed history writes and
-                        restarts at a random moment. Invariants: every prompt ends within %d s with an allowed outcome
-                        (its scripted one; `lost` too on a server that restarted; `rejected` after three 5xx answers to
-                        its POST), exactly one accepted `POST /prompt` per prompt id (a second one only when a server
-                        restart wiped the first copy in between), the reported outputs equal the
-                        server's history outputs, no subscription left after each schedule, no thread or socket left
-                        after the run%s.
+                        invalid/oversized (4 MiB text or binary preview) frames on a random outgoing message, refused upgrades, HTTP
+                        503/reset/empty/truncated/delayed answers to `POST /prompt`, `GET /queue`, `GET /history` or
+                        `GET /view` (the downloads), the non-terminal `ExecutionBlocked` error on an output node or on
+                        the decoder feeding both, delayed history writes and restarts at a random moment.
+                        Invariants: every prompt ends within %d s with an allowed outcome (its scripted one; `lost` too
+                        on a server that really restarted; `success` for a prompt scripted to fail or be interrupted
+                        only if the restart wiped it before its own fault fired, or wiped the copy it fired in and a
+                        re-post ran clean; `rejected` after three 5xx answers to its POST), exactly one accepted
+                        `POST /prompt` per prompt id (a second one only when a server restart wiped the first copy in
+                        between), the reported outputs equal the server's history outputs, every output file of a
+                        successful prompt downloads byte-identical to `/view` (a download made while the schedule's
+                        faults are live may fail, but only with an error naming the file and nothing partial left), no
+                        subscription left after each schedule, threads and sockets not growing past the first
+                        checkpoint at every %d schedules (%d checkpoints), no thread or socket left after the run%s.
+
+                        Named regressions (`@Example` methods in `SeededChaosTest`): the reconnect-gap output loss came
+                        from the fault matrix, not from a jqwik run; two failed in jqwik runs whose seeds were not
+                        recorded (the report then printed the schedule only), so they are kept as their written-out
+                        schedules; the cached-sampler one failed in the run with seed 4404723706403656084 (it runs
+                        two schedules). A failing schedule now records the schedule in this section and jqwik
+                        prints its seed on stdout.
 
                         Long mode (at least 10,000 schedules): `mvn -B -pl reliability -am verify -Dtest=SeededChaosTest
                         -Dsurefire.failIfNoSpecifiedTests=false -Dchaos.tries=10000`. A failure prints jqwik's seed and
                         the schedule; replay it with `@Property(seed = "<seed>")` and keep it as a named `@Example` in `SeededChaosTest`.
-                        """.formatted((long) TIME_SCALE, PROMPT_DEADLINE.toSeconds(),
+                        """.formatted((long) TIME_SCALE, PROMPT_DEADLINE.toSeconds(), CHECK_EVERY, CHECKPOINTS.get(),
                         leaks.isEmpty() ? " (none seen)" : " (**" + leaks + "**)"));
         if (!FAILURES.isEmpty()) {
             b.append("\nFailing schedules:\n");
@@ -114,6 +149,7 @@ class SeededChaosTest {
 
     @Property(shrinking = ShrinkingMode.OFF)
     void everyPromptEndsCorrectlyUnderRandomFaults(@ForAll("schedules") ChaosSchedule schedule) throws Exception {
+        GENERATED.incrementAndGet();
         List<String> problems = runSchedule(schedule);
         if (!problems.isEmpty()) {
             FAILURES.add(schedule + " -> " + problems);
@@ -127,7 +163,8 @@ class SeededChaosTest {
     /**
      * Found by the fault matrix (ws_rst while queued): the socket dropped while the prompt waited, the first output
      * node's {@code executed} message went out during the reconnect gap, and success was reported with one of the
-     * two outputs. Fixed in the engine: a success after a gap finishes from /history.
+     * two outputs. Fixed in the engine: a success after a gap finishes from /history. No jqwik seed: written
+     * from the matrix row.
      */
     @net.jqwik.api.Example
     void regressionOutputAnnouncedDuringAReconnectGapIsNotLost() throws Exception {
@@ -143,7 +180,8 @@ class SeededChaosTest {
     /**
      * Failed once (jqwik run of the first 500-schedule CI run): a restart on server 1 after its prompt succeeded; the
      * harness's first /history request met the connection the restart had cut and misread it as "no outputs". Fixed
-     * in the harness (ask until the server answers; a wiped history is allowed after a restart).
+     * in the harness (ask until the server answers; a wiped history is allowed after a restart). jqwik seed: not
+     * recorded (that run's report printed the schedule only, see commit 2ffb14f).
      */
     @net.jqwik.api.Example
     void regressionRestartAfterSuccessWithFaultsOnBothServers() throws Exception {
@@ -164,6 +202,7 @@ class SeededChaosTest {
      * Failed once: two restarts on server 1; a restart cut the answer to an accepted POST, wiped the queue, and the
      * engine, finding the prompt on neither /queue nor /history, posted it again. The first copy never ran (the
      * restart wiped it), so this is the intended recovery: the invariant now allows a re-post only across a restart.
+     * jqwik seed: not recorded (the 468-schedule run of commit 2ffb14f listed the schedule, not the seed).
      */
     @net.jqwik.api.Example
     void regressionRestartCutsTheAnswerToAnAcceptedPost() throws Exception {
@@ -181,6 +220,25 @@ class SeededChaosTest {
         }
     }
 
+    /**
+     * Failed in the run with jqwik seed 4404723706403656084 (the first with the tightened outcome rule): prompt 2,
+     * scripted to be interrupted at a sampler step, ended in success with its fault never fired. jqwik's edge-case
+     * seed (Long.MAX_VALUE / 2) had already been used by an identical prompt earlier in the run, so the server
+     * served the sampler from cache and there was no step to interrupt: the rule now accepts success when the
+     * sampler was cached and the fault never fired. Run here twice so the second copy is the cached one.
+     */
+    @net.jqwik.api.Example
+    void regressionScriptedInterruptOfACachedSampler() throws Exception {
+        PromptPlan plain = new PromptPlan(1, true, 6, Script.NONE, Long.MAX_VALUE / 2);
+        PromptPlan interrupted = new PromptPlan(1, true, 6, Script.INTERRUPT_AT_STEP, Long.MAX_VALUE / 2);
+        List<String> problems = new ArrayList<>(runSchedule(new ChaosSchedule(List.of(plain), List.of())));
+        problems.addAll(runSchedule(new ChaosSchedule(List.of(interrupted, new PromptPlan(1, false, 2, Script.NONE, 1420)),
+                List.of(new FaultPlan(1, Kind.WS_INVALID_FRAME, 3, "executed", "/history/*", 972.0)))));
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.toString());
+        }
+    }
+
     /** Runs one schedule on the shared servers and engine; returns the invariants it broke. */
     static List<String> runSchedule(ChaosSchedule schedule) throws Exception {
         SCHEDULES.incrementAndGet();
@@ -193,7 +251,10 @@ class SeededChaosTest {
             FAULTS.incrementAndGet();
         }
         List<PromptHandle> handles = new ArrayList<>();
+        List<io.comfyrun.fake.scenario.FaultControl.Installed[]> scripts = new ArrayList<>();
         for (PromptPlan p : schedule.prompts()) {
+            io.comfyrun.fake.scenario.FaultControl.Installed[] script = new io.comfyrun.fake.scenario.FaultControl.Installed[1];
+            scripts.add(script);
             PROMPTS.incrementAndGet();
             FakeComfyUI fake = fakes[p.server()];
             ServerConfig server = CaseRunner.serverConfig(fake, p.polling());
@@ -201,7 +262,7 @@ class SeededChaosTest {
                     .withBeforeSubmit(s -> {
                         Fault f = p.scriptFault(s.promptId());
                         if (f != null) {
-                            fake.faults().add(f);
+                            script[0] = fake.faults().add(f);
                         }
                     }), null));
         }
@@ -219,29 +280,48 @@ class SeededChaosTest {
             }
             return problems;
         }
-        for (FakeComfyUI f : fakes) {
-            f.faults().clear(); // check on a healthy server
+        // Downloads while the schedule's faults are live (its /view faults hit them): a failure must be clean.
+        Path dir = Files.createTempDirectory("chaos-out-");
+        try {
+            List<List<DownloadedFile>> firstTry = new ArrayList<>();
+            for (int i = 0; i < handles.size(); i++) {
+                PromptResult r = handles.get(i).result().join();
+                ComfyHttpApi api = client.http(CaseRunner.serverConfig(fakes[schedule.prompts().get(i).server()], false));
+                firstTry.add(r.outcome() == Outcome.SUCCESS
+                        ? OutputDownloader.defaults().downloadAll(api, r.outputs(), new LocalDirectorySink(dir.resolve("first-" + i)))
+                        : List.of());
+            }
+            for (FakeComfyUI f : fakes) {
+                f.faults().clear(); // check on a healthy server
+            }
+            for (int i = 0; i < handles.size(); i++) {
+                PromptPlan p = schedule.prompts().get(i);
+                PromptResult r = handles.get(i).result().join();
+                OUTCOMES.computeIfAbsent(r.outcome(), o -> new AtomicInteger()).incrementAndGet();
+                FakeComfyUI fake = fakes[p.server()];
+                int accepted = CaseRunner.acceptedPosts(fake, r.promptId());
+                boolean restarted = !fake.journal().entries(e -> e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.SERVER
+                        && "restart".equals(e.type())).isEmpty();
+                boolean scriptFired = scripts.get(i)[0] != null && scripts.get(i)[0].fired() > 0;
+                boolean samplerCached = r.nodes().stream().anyMatch(n -> n.id().equals("3") && n.cached());
+                Set<Outcome> allowed = schedule.allowed(p, restarted, scriptFired, accepted > 1, samplerCached);
+                if (!allowed.contains(r.outcome())) {
+                    problems.add("prompt " + i + " ended " + r.outcome() + " (allowed " + allowed + "; restarted "
+                            + restarted + ", own fault fired " + scriptFired + "): " + r.firstError());
+                }
+                if (accepted > 1 && !CaseRunner.repostsOnlyAfterRestarts(fake, r.promptId())
+                        || accepted == 0 && r.outcome() != Outcome.REJECTED && r.outcome() != Outcome.UNREACHABLE) {
+                    problems.add("prompt " + i + " (" + r.promptId() + ") accepted " + accepted + " times");
+                }
+                if (r.outcome() == Outcome.SUCCESS) {
+                    checkOutputs(i, fake, p, r, restarted, problems);
+                    checkFiles(i, fake, r, firstTry.get(i), dir, problems);
+                }
+            }
+        } finally {
+            CaseRunner.deleteTree(dir);
         }
-        for (int i = 0; i < handles.size(); i++) {
-            PromptPlan p = schedule.prompts().get(i);
-            PromptResult r = handles.get(i).result().join();
-            OUTCOMES.computeIfAbsent(r.outcome(), o -> new AtomicInteger()).incrementAndGet();
-            Set<Outcome> allowed = schedule.allowed(p);
-            if (!allowed.contains(r.outcome())) {
-                problems.add("prompt " + i + " ended " + r.outcome() + " (allowed " + allowed + "): " + r.firstError());
-            }
-            FakeComfyUI fake = fakes[p.server()];
-            int accepted = CaseRunner.acceptedPosts(fake, r.promptId());
-            boolean restarted = !fake.journal().entries(e -> e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.SERVER
-                    && "restart".equals(e.type())).isEmpty();
-            if (accepted > 1 && !CaseRunner.repostsOnlyAfterRestarts(fake, r.promptId())
-                    || accepted == 0 && r.outcome() != Outcome.REJECTED && r.outcome() != Outcome.UNREACHABLE) {
-                problems.add("prompt " + i + " (" + r.promptId() + ") accepted " + accepted + " times");
-            }
-            if (r.outcome() == Outcome.SUCCESS) {
-                checkOutputs(i, fake, p, r, restarted, problems);
-            }
-        }
+        checkpoint(problems);
         if (!CaseRunner.waitFor(() -> client.servers().connections().stream().allMatch(c -> c.inFlight() == 0),
                 Duration.ofSeconds(3))) {
             problems.add("subscriptions left: " + client.servers().connections());
@@ -259,9 +339,9 @@ class SeededChaosTest {
         java.util.concurrent.atomic.AtomicReference<Set<String>> answer = new java.util.concurrent.atomic.AtomicReference<>();
         CaseRunner.waitFor(() -> {
             try {
-                Set<String> produced = CaseRunner.serverOutputs(api, r.promptId());
-                answer.set(produced);
-                return !produced.isEmpty() || restarted;
+                boolean present = api.history(r.promptId()).isPresent();
+                answer.set(CaseRunner.serverOutputs(api, r.promptId()));
+                return present || restarted;
             } catch (IOException e) {
                 return false;
             }
@@ -270,6 +350,9 @@ class SeededChaosTest {
         if (produced == null) {
             problems.add("prompt " + i + ": the server never answered /history after the schedule");
             return;
+        }
+        if (produced.isEmpty() && restarted && r.outputs().stream().noneMatch(o -> "output".equals(o.type()))) {
+            return; // wiped history, nothing reported either (an ExecutionBlocked node may leave no outputs)
         }
         if (produced.isEmpty() && restarted) {
             return; // the restart wiped the history after the prompt finished: nothing to compare with
@@ -280,8 +363,76 @@ class SeededChaosTest {
                 reported.add(o.nodeId() + ":" + o.subfolder() + "/" + o.filename());
             }
         }
-        if (produced.isEmpty() || !produced.equals(reported)) {
+        if (!produced.equals(reported)) {
             problems.add("prompt " + i + " reported outputs " + reported + " but the server produced " + produced);
+        }
+    }
+
+    /**
+     * Every reported file, downloaded again on the healthy server, must be byte-identical to {@code /view}; the
+     * first download, made while the schedule's faults were live, may have failed, but only cleanly: the error
+     * names the file and nothing partial is left.
+     */
+    private static void checkFiles(int i, FakeComfyUI fake, PromptResult r, List<DownloadedFile> first, Path dir,
+                                   List<String> problems) throws IOException {
+        for (DownloadedFile d : first) {
+            if (d.ok()) {
+                continue;
+            }
+            FIRST_DOWNLOAD_FAILURES.incrementAndGet();
+            if (d.error() == null || !d.error().contains(d.output().filename())) {
+                problems.add("prompt " + i + ": download error does not name the file: " + d.error());
+            }
+            if (d.relativePath() != null && Files.exists(dir.resolve("first-" + i).resolve(d.relativePath()))) {
+                problems.add("prompt " + i + ": a failed download left " + d.relativePath() + " behind");
+            }
+        }
+        ComfyHttpApi api = client.http(CaseRunner.serverConfig(fake, false));
+        List<DownloadedFile> files = OutputDownloader.defaults().downloadAll(api, r.outputs(),
+                new LocalDirectorySink(dir.resolve("second-" + i)));
+        for (DownloadedFile d : files) {
+            if (!d.ok()) {
+                // a restart after the prompt finished may meet a connection it cut: ask once more
+                d = OutputDownloader.defaults().downloadAll(api, List.of(d.output()),
+                        new LocalDirectorySink(dir.resolve("third-" + i))).get(0);
+            }
+            if (!d.ok()) {
+                problems.add("prompt " + i + ": download failed on the healthy server: " + d.error());
+                continue;
+            }
+            byte[] local = Files.readAllBytes(Path.of(d.location()));
+            byte[] remote;
+            try (ViewResponse v = api.view(d.output()); InputStream in = v.body()) {
+                remote = in.readAllBytes();
+            }
+            if (local.length == 0 || !Arrays.equals(local, remote)) {
+                problems.add("prompt " + i + ": " + d.relativePath() + " differs from /view (" + local.length + " vs "
+                        + remote.length + " bytes)");
+            }
+            FILES_COMPARED.incrementAndGet();
+        }
+    }
+
+    /**
+     * Every {@link #CHECK_EVERY} schedules: the engine's and the fakes' threads and sockets must not have grown
+     * past the first checkpoint's (plus the connection pool's slack). Per schedule would cost a settle wait each.
+     */
+    private static void checkpoint(List<String> problems) {
+        if (SCHEDULES.get() % CHECK_EVERY != 0) {
+            return;
+        }
+        if (firstThreads < 0) {
+            firstThreads = probe.newThreads().size();
+            firstSockets = probe.socketsDelta();
+            CHECKPOINTS.incrementAndGet();
+            return;
+        }
+        boolean settled = CaseRunner.waitFor(() -> probe.newThreads().size() <= firstThreads + 4
+                && probe.socketsDelta() <= firstSockets + 16, Duration.ofSeconds(10));
+        CHECKPOINTS.incrementAndGet();
+        if (!settled) {
+            problems.add("resources grew since the first checkpoint: threads " + probe.newThreads().size() + " (then "
+                    + firstThreads + "), sockets +" + probe.socketsDelta() + " (then +" + firstSockets + ")");
         }
     }
 

@@ -229,6 +229,9 @@ final class CaseRunner {
             if (c.phase() != Phase.DURING_DOWNLOAD && !firedAll(fake, main)) {
                 problems.add("the fault never fired: the row did not exercise it");
             }
+            // A delayed answer is journaled when the fake really sends it, which can be after the outcome (the
+            // events came over the socket first): give it the time the delay needs before counting.
+            waitFor(() -> acceptedPosts(fake, h.promptId()) >= 1, Duration.ofSeconds(10));
             int accepted = acceptedPosts(fake, h.promptId());
             if (accepted != 1) {
                 problems.add(accepted + " accepted POST /prompt for " + h.promptId() + " (must be exactly 1)");

@@ -299,6 +299,10 @@ class SeededChaosTest {
                 PromptResult r = handles.get(i).result().join();
                 OUTCOMES.computeIfAbsent(r.outcome(), o -> new AtomicInteger()).incrementAndGet();
                 FakeComfyUI fake = fakes[p.server()];
+                if (r.outcome() == Outcome.SUCCESS || r.outcome() == Outcome.FAILED) {
+                    // the server ran it, but a delayed answer is journaled when really sent, possibly after the outcome
+                    CaseRunner.waitFor(() -> CaseRunner.acceptedPosts(fake, r.promptId()) >= 1, Duration.ofSeconds(10));
+                }
                 int accepted = CaseRunner.acceptedPosts(fake, r.promptId());
                 boolean restarted = !fake.journal().entries(e -> e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.SERVER
                         && "restart".equals(e.type())).isEmpty();

@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI's main run in-process against the real fake server over loopback sockets, in virtual time. */
@@ -132,6 +134,21 @@ class RunCommandTest {
         Run r = run("run", "--server", "http://127.0.0.1:1", "--connect-timeout", "2s", "--out", out.toString(), TXT2IMG.toString());
         assertThat(r.code()).as(r.stdout() + r.stderr()).isEqualTo(4);
         assertThat(r.stdout()).contains("unreachable");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS) // the connect deadline is 10 minutes: only a fail-fast passes
+    void refusedCredentialsAreExitFourAtOnceNamingTheServerButNotTheToken() throws Exception {
+        try (FakeComfyUI guarded = FakeComfyUI.builder().port(0).timeScale(200).requireAuth("Bearer right-5c1e").start()) {
+            Run r = run(Map.of("COMFY_TOKEN_FOR_TEST", "wrong-9b3d"), "run", "--server", guarded.baseUrl().toString(),
+                    "--token-env", "COMFY_TOKEN_FOR_TEST", "--connect-timeout", "10m", "--timeout", "20m",
+                    "--out", out.toString(), TXT2IMG.toString());
+            assertThat(r.code()).as(r.stdout() + r.stderr()).isEqualTo(4);
+            assertThat(r.stdout()).contains("unreachable").contains("401")
+                    .contains("check the credentials configured for " + guarded.baseUrl());
+            assertThat(r.stdout() + r.stderr()).doesNotContain("wrong-9b3d").doesNotContain("right-5c1e");
+            assertThat(guarded.journal().requests("POST", "/prompt")).isEmpty();
+        }
     }
 
     @Test

@@ -231,6 +231,8 @@ public final class ServerConnection implements Closeable {
         within(r, waitMs).whenComplete((v, ex) -> {
             if (ex == null) {
                 io(() -> post(t, workflow, 0, null));
+            } else if (credentialsRefused(ex) != null) {
+                unreachable(t, credentialsMessage(credentialsRefused(ex)));
             } else if (connectBy != null && !Instant.now().isBefore(connectBy)) {
                 String last = lastConnectError;
                 unreachable(t, "could not connect within " + human(t.deadlines().connect()) + " (deadline 'connect'): "
@@ -391,6 +393,24 @@ public final class ServerConnection implements Closeable {
         }
     }
 
+    /** The 401 or 403 behind a failure, or null when the failure is something waiting could cure. */
+    private static ComfyHttpException credentialsRefused(Throwable ex) {
+        for (Throwable c = ex; c != null; c = c.getCause()) {
+            if (c instanceof ComfyHttpException h && (h.status() == 401 || h.status() == 403)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /** Names the route, the status and the fix; never the body (a proxy may echo headers) nor the credential. */
+    private String credentialsMessage(ComfyHttpException refused) {
+        String what = refused.status() == 401 ? "HTTP 401 (unauthorized)" : "HTTP 403 (forbidden)";
+        return "the health check GET " + refused.route() + " was answered " + what + ", so the credentials are refused and retrying would not"
+                + " help; check the credentials configured for " + config.baseUrl()
+                + (refused.status() == 403 ? " (and any proxy or origin check in front of ComfyUI)" : "");
+    }
+
     private void unreachable(PromptTracker t, String message) {
         if (t.fail(Outcome.UNREACHABLE, List.of(new PromptError("unreachable", null, null, null, null,
                 "ComfyUI server " + config.baseUrl() + ": " + message, "")))) {
@@ -434,6 +454,16 @@ public final class ServerConnection implements Closeable {
                 }
             }
             mine.completeExceptionally(e);
+            ComfyHttpException refused = credentialsRefused(e);
+            if (refused != null) {
+                // Refused credentials do not become valid by waiting: end every prompt that needs this server now
+                // instead of retrying until the connect deadline. A later submission checks again.
+                String message = credentialsMessage(refused);
+                for (PromptTracker t : trackers.values()) {
+                    unreachable(t, message);
+                }
+                return;
+            }
             scheduleReconnect(); // keeps trying while prompts (e.g. resumed ones) need the server
             return;
         }

@@ -2,6 +2,8 @@ package io.comfyrun.client;
 
 import io.comfyrun.fake.FakeComfyUI;
 import io.comfyrun.fake.journal.JournalEntry;
+import io.comfyrun.fake.scenario.Fault;
+import io.comfyrun.fake.scenario.Trigger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProxiedServerTest {
 
     static final String TOKEN = "tok-3f9a1c";
+
+    /**
+     * Refused credentials must end the prompt at once, not at the connect deadline: with this deadline a test that
+     * waited for it would exceed the 30 s of {@link EngineFixture#await}.
+     */
+    static final Deadlines LONG_CONNECT = Deadlines.DEFAULTS.withConnect(Duration.ofMinutes(10));
 
     EngineFixture f;
 
@@ -74,11 +82,12 @@ class ProxiedServerTest {
     void aMissingCredentialIsUnreachableWith401NamingTheServer() throws Exception {
         serve(FakeComfyUI.builder().requireAuth("Bearer " + TOKEN));
         PromptResult r = await(f.client.submit(f.server(), PromptRequest.of(txt2img(22, 4))
-                .withDeadlines(Deadlines.DEFAULTS.withConnect(Duration.ofSeconds(2))), null));
+                .withDeadlines(LONG_CONNECT), null));
 
         assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
         assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message())
-                .contains(f.fake.baseUrl().toString()).contains("401").contains("credentials"));
+                .contains(f.fake.baseUrl().toString()).contains("401")
+                .contains("check the credentials configured for " + f.fake.baseUrl()));
         assertThat(f.requests("POST", "/prompt")).as("refused at the door, never submitted")
                 .isEqualTo(0);
         assertThat(refusals()).isGreaterThanOrEqualTo(1);
@@ -91,8 +100,7 @@ class ProxiedServerTest {
         serve(FakeComfyUI.builder().requireAuth("Bearer " + TOKEN));
         String wrong = "wrong-7d2e";
         PromptResult r = await(f.client.submit(f.server().withAuth(ServerAuth.bearer(wrong)),
-                PromptRequest.of(txt2img(23, 4)).withDeadlines(Deadlines.DEFAULTS.withConnect(Duration.ofSeconds(2))),
-                null));
+                PromptRequest.of(txt2img(23, 4)).withDeadlines(LONG_CONNECT), null));
 
         assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
         assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message())
@@ -101,6 +109,25 @@ class ProxiedServerTest {
                 .isNotEmpty().allSatisfy(e -> assertThat(e.text()).isEqualTo("refused: authorization header does not match"));
         assertNoCredentialInJournal(wrong);
         assertNoCredentialInJournal(TOKEN);
+    }
+
+    @Test
+    void a403OnTheHealthCheckEndsAtOnceAndTheNextSubmissionChecksAgain() throws Exception {
+        serve(FakeComfyUI.builder());
+        f.fake.faults().http(Trigger.onRoute("GET", "/system_stats"), Fault.HttpAction.STATUS, 403); // fires once
+        PromptResult r = await(f.client.submit(f.server(), PromptRequest.of(txt2img(25, 4))
+                .withDeadlines(LONG_CONNECT), null));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message())
+                .contains(f.fake.baseUrl().toString()).contains("403")
+                .contains("check the credentials configured for " + f.fake.baseUrl()));
+        assertThat(f.requests("POST", "/prompt")).isZero();
+        assertThat(f.requests("GET", "/system_stats")).as("no retry loop after a refusal").isEqualTo(1);
+
+        assertThat(await(f.client.submit(f.server(), PromptRequest.of(txt2img(26, 4)), null)).outcome())
+                .as("a refusal is not remembered: the next submission asks the server again")
+                .isEqualTo(Outcome.SUCCESS);
     }
 
     @Test

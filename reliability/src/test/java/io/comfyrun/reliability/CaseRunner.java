@@ -564,19 +564,25 @@ final class CaseRunner {
                 problems.add("the /view fault never fired");
             }
             List<DownloadedFile> failed = first.stream().filter(d -> !d.ok()).toList();
-            if (restartedAfterSuccess && failed.isEmpty()) {
-                notes.add("downloaded at once after the restart");
-            } else if (c.fault().http() == HttpAction.DELAY && failed.isEmpty()) {
+            HttpAction action = c.fault().http();
+            if (c.fault().restart()) {
+                // The server is back at once (same port): the first GET /view goes out on the keep-alive connection
+                // the restart closed (or is itself cut by it), and the engine retries an idempotent GET once on a
+                // fresh connection. Anything but plain success is a finding.
+                if (failed.isEmpty()) {
+                    notes.add("every file downloaded at once after the restart, no error");
+                } else {
+                    problems.add("a download right after the restart failed: " + failed.get(0).error());
+                }
+            } else if (action == HttpAction.DELAY && failed.isEmpty()) {
                 notes.add("delayed /view still within the timeout");
+            } else if ((action == HttpAction.RESET || action == HttpAction.EMPTY) && failed.isEmpty()) {
+                // No answer at all on a reused keep-alive connection looks exactly like a stale one: retried once.
+                notes.add("no answer to GET /view on a reused connection; the engine's one retry on a fresh "
+                        + "connection downloaded every file at once");
             } else if (failed.isEmpty()) {
                 problems.add("a broken /view answer was accepted as a complete file");
             } else {
-                if (restartedAfterSuccess) {
-                    // Finding: the engine never retries a request (retryOnConnectionFailure is off so that a POST
-                    // is never doubled), so the first GET /view on the keep-alive connection the restart closed
-                    // fails. Clean and named, like the download-phase rows; the retry below must get every file.
-                    notes.add("first /view after the restart hit the keep-alive connection the restart closed");
-                }
                 for (DownloadedFile d : failed) {
                     if (d.error() == null || !d.error().contains(d.output().filename())) {
                         problems.add("download error does not name the file: " + d.error());

@@ -120,8 +120,9 @@ class FaultMatrixTest {
                 the fault really fired; the server journaled exactly one accepted `POST /prompt` for the prompt id;
                 the engine holds no subscription afterwards; the outputs in the server's history (its output folder
                 when a restart wiped the history) equal the reported outputs and every file downloads byte-identical
-                to `/view` (after a failed download, nothing partial is left and the error names the file; a lost
-                prompt's already-announced outputs must download intact); no WebSocket stays open on the fake; no
+                to `/view` (after a failed download, nothing partial is left and the error names the file; after a
+                restart the first download must succeed outright, the engine retrying a GET once when it failed on
+                a reused keep-alive connection; a lost prompt's already-announced outputs must download intact); no WebSocket stays open on the fake; no
                 thread or socket of the engine or the fake outlives the case.
                 Time = from submission to the outcome, real milliseconds.
 

@@ -121,7 +121,7 @@ record MatrixCase(FaultKind fault, Phase phase, Mode mode) {
                     : "the history write never happened and polling learns success only from it: lost, outputs "
                     + "unknown to the engine, not re-posted";
             case DURING_DOWNLOAD -> "the prompt had finished; the restart drops the GET /view, the files survive on "
-                    + "disk and the retry gets them";
+                    + "disk and the engine's one retry of the GET on a fresh connection gets them at once";
         };
     }
 

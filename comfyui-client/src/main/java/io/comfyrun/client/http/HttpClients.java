@@ -21,7 +21,9 @@ public final class HttpClients {
                 .readTimeout(server.timeouts().read().toMillis(), TimeUnit.MILLISECONDS)
                 .writeTimeout(server.timeouts().write().toMillis(), TimeUnit.MILLISECONDS)
                 .pingInterval(server.timeouts().ping().toMillis(), TimeUnit.MILLISECONDS)
-                .retryOnConnectionFailure(false) // the engine decides about retries (never a double POST)
+                .retryOnConnectionFailure(false) // the engine decides about retries (never a double POST)...
+                .addInterceptor(StaleConnectionRetry.application(base.connectionPool())) // ...but a GET on a dead
+                .addNetworkInterceptor(StaleConnectionRetry.NETWORK)                     // pooled socket is retried
                 // A redirect would replay a POST as a GET and could send the auth headers elsewhere: report it instead.
                 .followRedirects(false)
                 .followSslRedirects(false);

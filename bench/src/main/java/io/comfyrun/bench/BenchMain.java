@@ -60,8 +60,16 @@ public final class BenchMain {
                             f[0], f[1], f[2], f[5], f[6]);
                     System.exit(0);
                 }
+                case "--in-flight-only" -> {
+                    // one scenario (progress latency with N prompts on one socket), printed, docs untouched
+                    int n = Integer.parseInt(args[++i]);
+                    OkHttpClient h = new OkHttpClient();
+                    System.out.println(new EngineBench(new Workflows(root.resolve("bench/workflows")), h).inFlight(n).toJson());
+                    System.exit(0);
+                }
                 default -> {
-                    System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick] [--fanout-only]");
+                    System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick] [--fanout-only]"
+                            + " [--in-flight-only N]");
                     System.exit(64);
                 }
             }

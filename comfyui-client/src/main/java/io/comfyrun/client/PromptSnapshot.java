@@ -22,9 +22,13 @@ import java.util.Set;
  * @param startedAt   when execution started, or {@code null}
  * @param logged      opaque markers of what the caller already printed (e.g. {@code "node:3:started"})
  * @param downloaded  outputs the caller already downloaded ({@code subfolder/filename} keys)
+ * @param nodes       the workflow's nodes, one {@code id<TAB>class_type} or {@code id<TAB>class_type<TAB>title} each
+ *                    (the title only where it differs from the class), so a resumed prompt's log lines and status
+ *                    name its nodes without the workflow being persisted; empty when unknown (older snapshots)
  */
 public record PromptSnapshot(URI server, String clientId, String promptId, Deadlines deadlines, Instant createdAt,
-                             Instant submittedAt, Instant startedAt, Set<String> logged, Set<String> downloaded)
+                             Instant submittedAt, Instant startedAt, Set<String> logged, Set<String> downloaded,
+                             List<String> nodes)
         implements Serializable {
 
     public PromptSnapshot {
@@ -34,23 +38,30 @@ public record PromptSnapshot(URI server, String clientId, String promptId, Deadl
         deadlines = deadlines == null ? Deadlines.DEFAULTS : deadlines;
         logged = logged == null ? Set.of() : Set.copyOf(logged);
         downloaded = downloaded == null ? Set.of() : Set.copyOf(downloaded);
+        nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    }
+
+    /** A snapshot that does not know the workflow's nodes (a resumed prompt's nodes are then named by id only). */
+    public PromptSnapshot(URI server, String clientId, String promptId, Deadlines deadlines, Instant createdAt,
+                          Instant submittedAt, Instant startedAt, Set<String> logged, Set<String> downloaded) {
+        this(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged, downloaded, List.of());
     }
 
     public PromptSnapshot withLogged(String marker) {
         Set<String> s = new LinkedHashSet<>(logged);
         s.add(marker);
-        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, s, downloaded);
+        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, s, downloaded, nodes);
     }
 
     public PromptSnapshot withDownloaded(String key) {
         Set<String> s = new LinkedHashSet<>(downloaded);
         s.add(key);
-        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged, s);
+        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged, s, nodes);
     }
 
     public PromptSnapshot withDownloaded(List<String> keys) {
         Set<String> s = new LinkedHashSet<>(downloaded);
         s.addAll(keys);
-        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged, s);
+        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged, s, nodes);
     }
 }

@@ -203,7 +203,7 @@ public final class ServerConnection implements Closeable {
 
     PromptHandle resume(PromptSnapshot snapshot, ProgressListener listener) {
         PromptTracker t = new PromptTracker(snapshot.promptId(), snapshot.clientId(), config.baseUrl(),
-                WorkflowNodes.empty(), snapshot.deadlines(), snapshot.createdAt(), currentMethod(), listener,
+                WorkflowNodes.fromSnapshot(snapshot.nodes()), snapshot.deadlines(), snapshot.createdAt(), currentMethod(), listener,
                 client.listeners(), this::cancel);
         t.restore(snapshot);
         t.onDone(this::finished);

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,8 @@ class PromptSnapshotsTest {
                 Duration.ofMinutes(29), Duration.ofHours(2).plusMillis(5));
         return new PromptSnapshot(URI.create("https://gpu-1.example:8443/comfy/"), "client-9f2", "0b7c6a52-3f0e-4d5c-9a1b-2c3d4e5f6a7b",
                 d, Instant.parse("2026-03-01T10:15:30.123456Z"), Instant.parse("2026-03-01T10:15:31Z"),
-                Instant.parse("2026-03-01T10:16:00.5Z"), Set.of("node:3:started", "node:9:done"), Set.of("sub/a.png", "b.png"));
+                Instant.parse("2026-03-01T10:16:00.5Z"), Set.of("node:3:started", "node:9:done"), Set.of("sub/a.png", "b.png"),
+                List.of("3\tKSampler", "6\tCLIPTextEncode\tPositive \"Prompt\"\twith a tab"));
     }
 
     @Test
@@ -55,6 +57,7 @@ class PromptSnapshotsTest {
         assertThat(s.downloaded()).isEmpty();
         assertThat(s.logged()).containsExactly("x");
         assertThat(s.deadlines()).isEqualTo(Deadlines.DEFAULTS);
+        assertThat(s.nodes()).as("written before the nodes were persisted").isEmpty();
     }
 
     @Test

@@ -230,6 +230,38 @@ class ResilienceTest {
         assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
     }
 
+    @Test
+    void aResumedPromptNamesItsNodesByClassAndTitleAlthoughTheWorkflowWasNotPersisted() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.5); // 40 s virtual, 2 s real: still sampling after the restart
+        Persisting first = new Persisting();
+        ComfyClient before = ComfyClient.create();
+        ServerConfig server = f.server().withClientId("jenkins-6");
+        PromptHandle h = before.submit(server, PromptRequest.of(txt2img(35, 20)), first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> first.latest.get() != null
+                && first.latest.get().startedAt() != null);
+        PromptSnapshot mid = roundTrip(first.latest.get());
+        before.close(); // the "controller restart", the prompt still sampling on the server
+        assertThat(mid.nodes()).as("7 nodes, titles only where they differ from the class").hasSize(7)
+                .contains("3\tKSampler\tMy Sampler", "9\tSaveImage");
+        assertThat(PromptSnapshots.toJson(mid).length()).as("the snapshot stays small").isLessThan(1024);
+
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.comfyrun.client.progress.log.ProgressLog log = io.comfyrun.client.progress.log.ProgressLog.builder(lines::add).build();
+        PromptHandle resumed = f.client.resume(mid, server, log);
+        PromptResult r = await(resumed);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
+        assertThat(lines).as("progress lines after the resume").anySatisfy(l -> assertThat(l)
+                .startsWith("[ComfyUI] node 3 KSampler \"My Sampler\": "));
+        assertThat(lines).noneSatisfy(l -> assertThat(l).containsPattern("node \\d+:"));
+        assertThat(r.nodes()).anySatisfy(n -> {
+            assertThat(n.id()).isEqualTo("9");
+            assertThat(n.classType()).isEqualTo("SaveImage");
+        });
+    }
+
     /** Keeps the latest snapshot the engine handed out, as a durable shell (the Jenkins step) does. */
     static final class Persisting implements io.comfyrun.client.progress.ProgressListener {
         final java.util.concurrent.atomic.AtomicReference<PromptSnapshot> latest = new java.util.concurrent.atomic.AtomicReference<>();

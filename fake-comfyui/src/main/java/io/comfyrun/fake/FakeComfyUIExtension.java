@@ -5,6 +5,9 @@ import io.comfyrun.fake.scenario.FaultControl;
 import io.comfyrun.fake.scenario.Scenario;
 import io.comfyrun.fake.scenario.ScenarioControl;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -16,12 +19,17 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * Runs a {@link FakeComfyUI} for a JUnit 5 test class. As a static field it serves the whole class;
  * as an instance field, each test. Before each test the scenario and faults are reset, the journal is
- * cleared and the builder's scenario is loaded again, so tests do not leak faults into each other
+ * cleared and the server's options as they were at start (time scale, previews, version, jobs API, and the timings
+ * and faults of the builder's scenario) are restored, so tests do not leak faults or options into each other
  * (queue, history and cache are kept; call {@code fake().restart()} for a clean server).
  *
  * <pre>{@code
  * @RegisterExtension
  * static FakeComfyUIExtension fake = FakeComfyUIExtension.builder().timeScale(100).build();
+ *
+ * // any option of FakeComfyUI.Builder:
+ * @RegisterExtension
+ * static FakeComfyUIExtension old = FakeComfyUIExtension.with(b -> b.comfyuiVersion("0.3.44").basePath("/comfy"));
  *
  * @Test void runs(FakeComfyUI server) {
  *     fake.faults().executionErrorAt("3", "RuntimeException", "boom");
@@ -33,25 +41,37 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 public final class FakeComfyUIExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
         AfterEachCallback, ParameterResolver {
 
+    /** The extension's defaults: loopback, a free port, and time fast enough that a txt2img takes milliseconds. */
+    public static final double DEFAULT_TIME_SCALE = 100;
+
     private final FakeComfyUI.Builder builder;
-    private final Scenario scenario;
     private FakeComfyUI fake;
+    /** The server's options and scripted timings/faults right after it started: what every test begins with. */
+    private Scenario baseline;
     private boolean perClass;
 
-    private FakeComfyUIExtension(Builder b) {
-        this.builder = FakeComfyUI.builder().host(b.host).port(b.port).timeScale(b.timeScale).seed(b.seed)
-                .previews(b.previews);
-        this.scenario = b.scenario;
+    private FakeComfyUIExtension(FakeComfyUI.Builder builder) {
+        this.builder = builder;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * An extension whose server has the extension's defaults (loopback, free port, time scale
+     * {@value FakeComfyUIExtension#DEFAULT_TIME_SCALE}) changed by {@code options}, which may set anything
+     * {@link FakeComfyUI.Builder} offers: {@code comfyuiVersion}, {@code jobsApi}, {@code basePath},
+     * {@code requireAuth}, {@code scenario}, {@code seed}, {@code timeScale}, {@code dataDir}...
+     */
+    public static FakeComfyUIExtension with(Consumer<FakeComfyUI.Builder> options) {
+        return builder().options(options).build();
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         perClass = true;
-        fake = builder.start();
+        start();
     }
 
     @Override
@@ -65,13 +85,16 @@ public final class FakeComfyUIExtension implements BeforeAllCallback, AfterAllCa
     @Override
     public void beforeEach(ExtensionContext context) {
         if (fake == null) {
-            fake = builder.start();
+            start();
         }
         fake.scenario().reset();
         fake.journal().clear();
-        if (scenario != null) {
-            fake.scenario().load(scenario);
-        }
+        fake.scenario().load(baseline);
+    }
+
+    private void start() {
+        fake = builder.start();
+        baseline = fake.scenario().current();
     }
 
     @Override
@@ -120,49 +143,92 @@ public final class FakeComfyUIExtension implements BeforeAllCallback, AfterAllCa
         return fake().scenario();
     }
 
-    /** Options; the same as {@link FakeComfyUI.Builder}. */
+    /**
+     * Options of the extension's server: those of {@link FakeComfyUI.Builder}, with a time scale of
+     * {@value FakeComfyUIExtension#DEFAULT_TIME_SCALE} by default. Each option is checked when it is set, so a bad
+     * value fails where the extension is declared, naming the option.
+     */
     public static final class Builder {
-        private String host = "127.0.0.1";
-        private int port = 0;
-        private double timeScale = 100;
-        private long seed = 0;
-        private boolean previews = true;
-        private Scenario scenario;
+        private final FakeComfyUI.Builder server = FakeComfyUI.builder().host("127.0.0.1").port(0)
+                .timeScale(DEFAULT_TIME_SCALE);
 
         public Builder host(String host) {
-            this.host = host;
+            server.host(host);
             return this;
         }
 
         public Builder port(int port) {
-            this.port = port;
+            server.port(port);
             return this;
         }
 
-        /** Default 100: a GPU-speed txt2img takes tens of milliseconds. */
+        /** Default {@value FakeComfyUIExtension#DEFAULT_TIME_SCALE}: a GPU-speed txt2img takes tens of milliseconds. */
         public Builder timeScale(double timeScale) {
-            this.timeScale = timeScale;
+            server.timeScale(timeScale);
             return this;
         }
 
         public Builder seed(long seed) {
-            this.seed = seed;
+            server.seed(seed);
             return this;
         }
 
         public Builder previews(boolean on) {
-            this.previews = on;
+            server.previews(on);
             return this;
         }
 
-        /** Loaded before every test. */
+        /** Applied at start and again before every test; its options (version, base path, auth...) apply too. */
         public Builder scenario(Scenario scenario) {
-            this.scenario = scenario;
+            server.scenario(Objects.requireNonNull(scenario, "scenario"));
+            return this;
+        }
+
+        public Builder scenario(Path file) {
+            server.scenario(file);
+            return this;
+        }
+
+        /** See {@link FakeComfyUI.Builder#comfyuiVersion}, e.g. {@code "0.3.44"} for a server choosing prompt ids. */
+        public Builder comfyuiVersion(String version) {
+            server.comfyuiVersion(version);
+            return this;
+        }
+
+        public Builder jobsApi(boolean on) {
+            server.jobsApi(on);
+            return this;
+        }
+
+        /** Serve everything under this prefix (e.g. {@code /comfy}); {@link #baseUrl()} then ends with it. */
+        public Builder basePath(String path) {
+            server.basePath(path);
+            return this;
+        }
+
+        public Builder requireAuth(String exactValue) {
+            server.requireAuth(exactValue);
+            return this;
+        }
+
+        public Builder requireAuth(String header, String exactValue) {
+            server.requireAuth(header, exactValue);
+            return this;
+        }
+
+        public Builder dataDir(Path dir) {
+            server.dataDir(dir);
+            return this;
+        }
+
+        /** Any other option of {@link FakeComfyUI.Builder}, applied now, after those set so far. */
+        public Builder options(Consumer<FakeComfyUI.Builder> options) {
+            options.accept(server);
             return this;
         }
 
         public FakeComfyUIExtension build() {
-            return new FakeComfyUIExtension(this);
+            return new FakeComfyUIExtension(server);
         }
     }
 }

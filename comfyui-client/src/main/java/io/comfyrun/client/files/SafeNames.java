@@ -78,6 +78,46 @@ public final class SafeNames {
         return name;
     }
 
+    /**
+     * Validates a directory a user gives relative to some root (a Jenkins step's {@code outputDir} under the
+     * workspace, an input file's path): not absolute, no drive letter, no {@code ..} segment, no control character.
+     * Unlike the names a server reports, it comes from the user and may use either separator; it is returned with
+     * '/' separators and without empty or {@code .} segments ({@code ""} for null or empty, meaning the root).
+     *
+     * @param what how the error names the value, e.g. {@code "outputDir"}
+     * @param root how the error names the root, e.g. {@code "the workspace"}
+     * @throws UnsafeNameException naming {@code what}, the value and the fix
+     */
+    public static String relativeDirectory(String dir, String what, String root) {
+        if (dir == null || dir.isEmpty()) {
+            return "";
+        }
+        for (int i = 0; i < dir.length(); i++) {
+            char c = dir.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new UnsafeNameException(what + " " + quote(dir) + " contains a control character (U+"
+                        + String.format("%04X", (int) c) + ")");
+            }
+        }
+        if (dir.startsWith("/") || dir.startsWith("\\") || dir.matches("^[A-Za-z]:.*")) {
+            throw new UnsafeNameException(what + " " + quote(dir) + " must be relative to " + root);
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : dir.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                throw new UnsafeNameException(what + " " + quote(dir) + " must not contain '..': it would leave " + root);
+            }
+            if (!part.isEmpty() && !part.equals(".")) {
+                parts.add(part);
+            }
+        }
+        String path = String.join("/", parts);
+        if (path.length() > MAX_PATH) {
+            throw new UnsafeNameException(what + " is too long (" + path.length() + " characters): " + abbreviate(path));
+        }
+        return path;
+    }
+
     private static void checkChars(String s, String what) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -50,6 +50,8 @@ public final class PromptTracker implements PromptHandle {
     private final CompletableFuture<PromptResult> result = new CompletableFuture<>();
     private final Function<PromptTracker, CompletableFuture<Void>> canceller;
     private final Map<String, Slot> slots;
+    /** The workflow's nodes as the snapshot persists them, computed once. */
+    private final List<String> nodeLines;
 
     // Guarded by this.
     private String promptId;
@@ -117,6 +119,7 @@ public final class PromptTracker implements PromptHandle {
         this.trackingNow = method;
         this.sink = new EventSink(listener, listenerExecutor);
         this.canceller = canceller;
+        this.nodeLines = workflow.toSnapshot();
         this.slots = new LinkedHashMap<>(Math.max(4, workflow.size() * 2));
         for (int i = 0; i < workflow.size(); i++) {
             NodeRef r = workflow.refs().get(i);
@@ -144,6 +147,15 @@ public final class PromptTracker implements PromptHandle {
         this.loggedBefore = Set.copyOf(s.logged());
         this.downloaded.addAll(s.downloaded());
         this.lastSignal = Instant.now();
+        // Nodes that finished before the restart count as done, or the workflow percent would fall back.
+        for (String m : s.logged()) {
+            if (m.startsWith("node:") && m.endsWith(":finished")) {
+                Slot slot = slots.get(m.substring("node:".length(), m.length() - ":finished".length()));
+                if (slot != null) {
+                    slot.state = NodeState.FINISHED;
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- PromptHandle
@@ -184,7 +196,7 @@ public final class PromptTracker implements PromptHandle {
     @Override
     public synchronized PromptSnapshot snapshot() {
         return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt, logged,
-                downloaded);
+                downloaded, nodeLines);
     }
 
     @Override

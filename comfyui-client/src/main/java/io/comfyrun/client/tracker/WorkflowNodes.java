@@ -1,6 +1,7 @@
 package io.comfyrun.client.tracker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.comfyrun.client.progress.NodeRef;
 
@@ -42,6 +43,48 @@ public final class WorkflowNodes {
             String title = node.path("_meta").path("title").asText(null);
             refs.add(new NodeRef(e.getKey(), cls == null ? null : cls.intern(), title == null ? cls : title));
             weights[i++] = weight(cls, node.path("inputs"));
+        }
+        return new WorkflowNodes(List.copyOf(refs), weights);
+    }
+
+    /**
+     * The nodes as a resumable snapshot holds them ({@link io.comfyrun.client.PromptSnapshot#nodes}): one
+     * {@code id<TAB>class} line per node, plus {@code <TAB>title} only where the title differs from the class, which
+     * keeps a typical workflow's share of the snapshot to a few hundred bytes.
+     */
+    public List<String> toSnapshot() {
+        List<String> lines = new ArrayList<>(refs.size());
+        for (NodeRef r : refs) {
+            if (r.classType() == null) {
+                continue; // nothing to tell beyond the id, which events carry anyway
+            }
+            boolean titled = r.title() != null && !r.title().equals(r.classType());
+            lines.add(r.id() + '\t' + r.classType() + (titled ? '\t' + r.title() : ""));
+        }
+        return lines;
+    }
+
+    /**
+     * The nodes of a {@link #toSnapshot} list. Inputs are not persisted, so each node weighs what its class alone
+     * suggests (a sampler's real step count comes back with its first progress message). Malformed lines are skipped:
+     * they would only cost a name in the log.
+     */
+    public static WorkflowNodes fromSnapshot(List<String> lines) {
+        if (lines == null || lines.isEmpty()) {
+            return EMPTY;
+        }
+        List<NodeRef> refs = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            String[] parts = line.split("\t", 3);
+            if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+                continue;
+            }
+            String cls = parts[1].intern();
+            refs.add(new NodeRef(parts[0], cls, parts.length == 3 ? parts[2] : cls));
+        }
+        double[] weights = new double[refs.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = weight(refs.get(i).classType(), MissingNode.getInstance());
         }
         return new WorkflowNodes(List.copyOf(refs), weights);
     }

@@ -45,6 +45,40 @@ class SafeNamesTest {
     }
 
     @Test
+    void aUserGivenRelativeDirectoryIsNormalisedAndMayUseEitherSeparator() {
+        assertThat(SafeNames.relativeDirectory(null, "outputDir", "the workspace")).isEmpty();
+        assertThat(SafeNames.relativeDirectory("", "outputDir", "the workspace")).isEmpty();
+        assertThat(SafeNames.relativeDirectory("comfyui-out", "outputDir", "the workspace")).isEqualTo("comfyui-out");
+        assertThat(SafeNames.relativeDirectory("./out//run 1/", "outputDir", "the workspace")).isEqualTo("out/run 1");
+        assertThat(SafeNames.relativeDirectory("out\\images", "outputDir", "the workspace")).isEqualTo("out/images");
+        assertThat(SafeNames.relativeDirectory("a..b/x..", "outputDir", "the workspace")).isEqualTo("a..b/x..");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/etc", "\\\\host\\share", "C:\\x", "c:out"})
+    void aUserGivenDirectoryMustBeRelative(String dir) {
+        assertThatThrownBy(() -> SafeNames.relativeDirectory(dir, "outputDir", "the workspace"))
+                .isInstanceOf(UnsafeNameException.class)
+                .hasMessageStartingWith("outputDir '")
+                .hasMessageContaining("must be relative to the workspace");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"..", "../up", "a/../../b", "a/..", "a\\..\\..\\b"})
+    void aUserGivenDirectoryMustNotClimbOut(String dir) {
+        assertThatThrownBy(() -> SafeNames.relativeDirectory(dir, "outputDir", "the workspace"))
+                .isInstanceOf(UnsafeNameException.class)
+                .hasMessageContaining("must not contain '..': it would leave the workspace");
+    }
+
+    @Test
+    void aUserGivenDirectoryWithAControlCharacterIsNamedWithoutPrintingIt() {
+        assertThatThrownBy(() -> SafeNames.relativeDirectory("out\nput", "outputDir", "the workspace"))
+                .isInstanceOf(UnsafeNameException.class)
+                .hasMessage("outputDir 'out\\u000aput' contains a control character (U+000A)");
+    }
+
+    @Test
     void localSinkWritesThenRenamesAndLeavesNothingOnAbort(@TempDir Path dir) throws Exception {
         LocalDirectorySink sink = new LocalDirectorySink(dir);
         try (OutputSink.PendingFile f = sink.open("sub/a.png")) {

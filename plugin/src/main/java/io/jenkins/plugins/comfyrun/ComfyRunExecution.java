@@ -18,8 +18,10 @@ import io.comfyrun.client.files.OutputDownloader;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
 import io.comfyrun.client.progress.PromptProgress;
+import io.comfyrun.client.progress.log.FailureLine;
 import io.comfyrun.client.progress.log.LogFormat;
 import io.comfyrun.client.progress.log.ProgressLog;
+import io.comfyrun.client.progress.log.StatusPhrase;
 import io.comfyrun.client.workflow.Workflow;
 import io.comfyrun.client.workflow.WorkflowOverrides;
 import java.io.IOException;
@@ -228,7 +230,7 @@ public class ComfyRunExecution extends StepExecution {
             } else if (r.isSuccess()) {
                 finishSuccess(StepResult.toMap(r, target.label(), written));
             } else {
-                finishFailure(new AbortException(StepResult.failureLine(r, target.label())));
+                finishFailure(new AbortException(FailureLine.of(r, target.label())));
             }
         } catch (Throwable t) {
             finishFailure(stopCause != null ? stopCause : asStepFailure(t));
@@ -392,7 +394,7 @@ public class ComfyRunExecution extends StepExecution {
             return s == null ? "preparing the workflow for " + target.label()
                     : "reattaching to prompt " + s.promptId() + " on " + target.label();
         }
-        return StatusText.of(h.progress(), target.label(), stopCause != null);
+        return (stopCause != null ? "stopping: " : "") + StatusPhrase.of(h.progress(), target.label());
     }
 
     // ===== plumbing =====

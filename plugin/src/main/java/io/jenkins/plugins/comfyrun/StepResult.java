@@ -1,8 +1,6 @@
 package io.jenkins.plugins.comfyrun;
 
-import io.comfyrun.client.Outcome;
 import io.comfyrun.client.OutputRef;
-import io.comfyrun.client.PromptError;
 import io.comfyrun.client.PromptResult;
 import io.comfyrun.client.ResultMaps;
 import java.util.ArrayList;
@@ -43,32 +41,5 @@ final class StepResult {
         }
         m.put("outputs", outputs);
         return m;
-    }
-
-    /** The one line an unsuccessful prompt fails the step with (an AbortException prints just this). */
-    static String failureLine(PromptResult r, String serverLabel) {
-        String id = r.promptId();
-        String first = r.firstError();
-        String what = switch (r.outcome()) {
-            case REJECTED -> "was rejected by the server";
-            case FAILED -> "failed";
-            case INTERRUPTED -> "was interrupted on the server";
-            case LOST -> "was lost (the server no longer knows it: restarted or queue cleared?)";
-            case TIMED_OUT -> "timed out";
-            case UNREACHABLE -> "could not be tracked: the server is unreachable";
-            case SUCCESS -> "succeeded";
-        };
-        StringBuilder b = new StringBuilder("ComfyUI prompt ").append(id).append(" on ").append(serverLabel).append(' ').append(what);
-        if (r.outcome() == Outcome.REJECTED && r.errors().size() > 1) {
-            b.append(": ");
-            List<String> parts = new ArrayList<>();
-            for (PromptError e : r.errors()) {
-                parts.add(e.describe());
-            }
-            b.append(String.join("; ", parts));
-        } else if (!first.isEmpty()) {
-            b.append(": ").append(first);
-        }
-        return b.toString();
     }
 }

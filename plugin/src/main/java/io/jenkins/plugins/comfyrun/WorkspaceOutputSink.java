@@ -2,6 +2,8 @@ package io.jenkins.plugins.comfyrun;
 
 import hudson.FilePath;
 import io.comfyrun.client.files.OutputSink;
+import io.comfyrun.client.files.SafeNames;
+import io.comfyrun.client.files.UnsafeNameException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.UUID;
@@ -47,23 +49,17 @@ final class WorkspaceOutputSink implements OutputSink {
         }
     }
 
-    /** Null when fine; otherwise what is wrong with a user-given output directory. */
+    /**
+     * Null when fine; otherwise what is wrong with a user-given workspace-relative path (the engine's
+     * {@link SafeNames#relativeDirectory} rules, phrased for a {@code FormValidation} or an {@code AbortException}).
+     */
     static String checkOutputDir(String outputDir) {
-        if (outputDir == null || outputDir.isEmpty()) {
+        try {
+            SafeNames.relativeDirectory(outputDir, "outputDir", "the workspace");
             return null;
+        } catch (UnsafeNameException e) {
+            return e.getMessage();
         }
-        if (outputDir.startsWith("/") || outputDir.startsWith("\\") || outputDir.matches("^[A-Za-z]:.*")) {
-            return "outputDir '" + outputDir + "' must be relative to the workspace";
-        }
-        for (String seg : outputDir.split("[/\\\\]")) {
-            if (seg.equals("..")) {
-                return "outputDir '" + outputDir + "' must not contain '..'";
-            }
-        }
-        if (outputDir.chars().anyMatch(c -> c < 0x20)) {
-            return "outputDir contains a control character";
-        }
-        return null;
     }
 
     private static final class Pending implements PendingFile {

@@ -267,7 +267,33 @@ public final class ComfyHttpApi {
             return reader.read(resp);
         } catch (java.io.InterruptedIOException e) {
             throw timedOut(req, e);
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            throw handshakeFailed(req, e);
         }
+    }
+
+    /** Says whether the certificate is the problem and, if so, how to trust it (the JSSE message alone does not). */
+    private javax.net.ssl.SSLHandshakeException handshakeFailed(Request req, javax.net.ssl.SSLHandshakeException e) {
+        boolean certificate = false;
+        String detail = e.getMessage();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertificateException || c instanceof java.security.cert.CertPathBuilderException
+                    || c instanceof java.security.cert.CertPathValidatorException) {
+                certificate = true;
+                detail = c.getMessage();
+            }
+        }
+        String what = "TLS handshake of " + req.method() + " " + req.url().encodedPath() + " with " + server.baseUrl()
+                + " failed: ";
+        String message = !certificate ? what + detail
+                : what + "the server's certificate is not trusted (" + detail + "); "
+                + (server.trustedCertificates() == null
+                ? "if it is self-signed or from a private CA, trust it with that certificate in a PEM file"
+                + " (ServerConfig.withTrustedCertificates, CLI --ca-cert FILE)"
+                : "it does not chain to a certificate in " + server.trustedCertificates());
+        javax.net.ssl.SSLHandshakeException named = new javax.net.ssl.SSLHandshakeException(message);
+        named.initCause(e);
+        return named;
     }
 
     /**

@@ -577,18 +577,40 @@ class HostileInputsTest {
                     .withDeadlines(Deadlines.DEFAULTS.withConnect(Duration.ofSeconds(3))), null).result()
                     .get(30, TimeUnit.SECONDS);
             assertThat(refused.outcome()).isEqualTo(Outcome.UNREACHABLE);
-            assertThat(refused.firstError()).containsAnyOf("certificate", "PKIX", "SSL", "trust");
+            assertThat(refused.firstError()).contains("certificate is not trusted").contains("--ca-cert");
             assertThat(fake.journal().requests("POST", "/prompt")).as("nothing passed the TLS front").isEmpty();
 
-            // Configured: the JVM trust store (how a Jenkins controller trusts a private CA) holds the certificate.
-            PromptResult trusted;
-            try (AutoCloseable store = tls.trustedByTheJvm(tmp); ComfyClient trusting = CaseRunner.newClient()) {
-                trusted = trusting.submit(server, PromptRequest.of(Workflows.txt2img(17, 4)), null).result()
-                        .get(30, TimeUnit.SECONDS);
-            }
+            // Another certificate in the file: still refused, and the file is named.
+            Path wrong = SelfSignedTls.generate().writePem(tmp.resolve("other-ca.pem"));
+            PromptResult stillRefused = client.submit(server.withTrustedCertificates(wrong),
+                    PromptRequest.of(Workflows.txt2img(17, 4)).withDeadlines(Deadlines.DEFAULTS
+                            .withConnect(Duration.ofSeconds(3))), null).result().get(30, TimeUnit.SECONDS);
+            assertThat(stillRefused.outcome()).isEqualTo(Outcome.UNREACHABLE);
+            assertThat(stillRefused.firstError()).contains("not trusted").contains(wrong.toString());
+
+            // Configured for this server only: its certificate in a PEM file. HTTPS and WSS both use it.
+            Path pem = tls.writePem(tmp.resolve("comfyui.pem"));
+            PromptResult trusted = client.submit(server.withTrustedCertificates(pem),
+                    PromptRequest.of(Workflows.txt2img(17, 4)), null).result().get(30, TimeUnit.SECONDS);
             assertThat(trusted.outcome()).isEqualTo(Outcome.SUCCESS);
-            row("self-signed TLS certificate", "refused: " + refused.firstError() + "; with the certificate in the JVM "
-                    + "trust store (javax.net.ssl.trustStore) the same server works over https/wss: " + trusted.outcome().label());
+            assertThat(trusted.method()).isEqualTo(io.comfyrun.client.TrackingMethod.WEBSOCKET);
+
+            // A missing, an empty and a broken file are named when the config is made.
+            StringBuilder bad = new StringBuilder();
+            Path missing = tmp.resolve("missing.pem");
+            Path empty = Files.writeString(tmp.resolve("empty.pem"), "");
+            Path broken = Files.writeString(tmp.resolve("broken.pem"),
+                    "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+            for (Path p : List.of(missing, empty, broken)) {
+                Throwable t = catchThrowable(() -> server.withTrustedCertificates(p));
+                assertThat(t).as(p.toString()).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(p.toString());
+                bad.append(t.getMessage().replace(tmp.toString(), "…")).append("<br>");
+            }
+            row("self-signed TLS certificate", "refused: " + refused.firstError() + "<br>with another certificate "
+                    + "configured: " + stillRefused.firstError().replace(tmp.toString(), "…") + "<br>with its PEM "
+                    + "configured for this server (`ServerConfig.withTrustedCertificates`, CLI `--ca-cert`): "
+                    + trusted.outcome().label() + " over https and wss<br>bad PEM files: " + bad);
         }
     }
 

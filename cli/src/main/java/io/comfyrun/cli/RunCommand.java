@@ -71,6 +71,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "Name of an environment variable holding a bearer token (the token itself never goes on the command line).")
     String tokenEnv;
 
+    @Option(names = "--ca-cert", paramLabel = "FILE",
+            description = "PEM file with the CA or self-signed certificate(s) the https server's certificate must chain to; replaces the JVM trust store for this server.")
+    Path caCert;
+
     @Option(names = "--set", paramLabel = "K=V",
             description = "Override an input: 3.seed=42 (node id), KSampler.seed=42 (unique class), \"Positive Prompt\".text=... (title). Repeatable; applies to every workflow (chains use their per-step \"set\").")
     List<String> overrides = new ArrayList<>();
@@ -150,6 +154,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                         .withMode(pollOnly ? TrackingMode.POLL_ONLY : TrackingMode.AUTO);
                 if (clientId != null) {
                     config = config.withClientId(clientId);
+                }
+                if (caCert != null) {
+                    config = config.withTrustedCertificates(caCert);
                 }
             } catch (IllegalArgumentException e) {
                 stderr.println("comfyrun: " + e.getMessage());

@@ -114,6 +114,13 @@ class RunCommandTest {
         Run badTimeout = run(args("--timeout", "soon", TXT2IMG.toString()));
         assertThat(badTimeout.code()).isEqualTo(2);
         assertThat(badTimeout.stderr()).contains("'soon' is not a duration");
+        Run noCaCert = run(args("--ca-cert", dir.resolve("no-such-ca.pem").toString(), TXT2IMG.toString()));
+        assertThat(noCaCert.code()).isEqualTo(2);
+        assertThat(noCaCert.stderr()).contains("no-such-ca.pem").contains("does not exist");
+        Path notPem = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Run badCaCert = run(args("--ca-cert", notPem.toString(), TXT2IMG.toString()));
+        assertThat(badCaCert.code()).isEqualTo(2);
+        assertThat(badCaCert.stderr()).contains("key.pem").contains("no PEM certificate");
         Run noToken = run(args("--token-env", "NO_SUCH_VAR_FOR_COMFYRUN", TXT2IMG.toString()));
         assertThat(noToken.code()).isEqualTo(2);
         assertThat(run("run").code()).isEqualTo(2);

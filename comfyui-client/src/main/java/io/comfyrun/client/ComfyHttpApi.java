@@ -52,10 +52,10 @@ public final class ComfyHttpApi {
     /** {@code POST /prompt}. Never retried here; the caller decides (see the submit logic). */
     public PostPromptResponse postPrompt(ObjectNode body) throws IOException {
         Request req = request("prompt").post(RequestBody.create(write(body), JSON)).build();
-        try (Response resp = call(req)) {
-            String text = bodyText(resp);
+        return exchange(req, resp -> {
+            String text = resp.isRedirect() ? redirectTarget(req, resp) : bodyText(resp);
             return new PostPromptResponse(resp.code(), Json.parseLenient(text), text);
-        }
+        });
     }
 
     /** {@code GET /queue}, pending entries sorted by {@code number}. */
@@ -98,7 +98,7 @@ public final class ComfyHttpApi {
     public boolean cancelJob(String promptId) throws IOException {
         Request req = request("api/jobs/" + encodePath(promptId) + "/cancel")
                 .post(RequestBody.create(new byte[0], JSON)).build();
-        try (Response resp = call(req)) {
+        return exchange(req, resp -> {
             if (resp.code() == 404 || resp.code() == 405) {
                 return false;
             }
@@ -106,7 +106,7 @@ public final class ComfyHttpApi {
                 throw error(req, resp);
             }
             return true;
-        }
+        });
     }
 
     /** {@code GET /system_stats}: a health and version probe. */
@@ -142,7 +142,7 @@ public final class ComfyHttpApi {
     /** Any JSON GET route under the base path, e.g. {@code getJson("models/checkpoints")}. */
     public JsonNode getJson(String route) throws IOException {
         Request req = request(route).get().build();
-        try (Response resp = call(req)) {
+        return exchange(req, resp -> {
             if (!resp.isSuccessful()) {
                 throw error(req, resp);
             }
@@ -154,7 +154,7 @@ public final class ComfyHttpApi {
                         + text.substring(0, Math.min(120, text.length())));
             }
             return node;
-        }
+        });
     }
 
     /**
@@ -249,11 +249,72 @@ public final class ComfyHttpApi {
 
     private void postJsonExpectOk(String route, ObjectNode body) throws IOException {
         Request req = request(route).post(RequestBody.create(write(body), JSON)).build();
-        try (Response resp = call(req)) {
+        exchange(req, resp -> {
             if (!resp.isSuccessful()) {
                 throw error(req, resp);
             }
+            return null;
+        });
+    }
+
+    /** Reads one answer within the call timeout, which also bounds the body (a trickling answer ends there). */
+    private interface AnswerReader<T> {
+        T read(Response resp) throws IOException;
+    }
+
+    private <T> T exchange(Request req, AnswerReader<T> reader) throws IOException {
+        try (Response resp = call(req)) {
+            return reader.read(resp);
+        } catch (java.io.InterruptedIOException e) {
+            throw timedOut(req, e);
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            throw handshakeFailed(req, e);
         }
+    }
+
+    /** Says whether the certificate is the problem and, if so, how to trust it (the JSSE message alone does not). */
+    private javax.net.ssl.SSLHandshakeException handshakeFailed(Request req, javax.net.ssl.SSLHandshakeException e) {
+        boolean certificate = false;
+        String detail = e.getMessage();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertificateException || c instanceof java.security.cert.CertPathBuilderException
+                    || c instanceof java.security.cert.CertPathValidatorException) {
+                certificate = true;
+                detail = c.getMessage();
+            }
+        }
+        String what = "TLS handshake of " + req.method() + " " + req.url().encodedPath() + " with " + server.baseUrl()
+                + " failed: ";
+        String message = !certificate ? what + detail
+                : what + "the server's certificate is not trusted (" + detail + "); "
+                + (server.trustedCertificates() == null
+                ? "if it is self-signed or from a private CA, trust it with that certificate in a PEM file"
+                + " (ServerConfig.withTrustedCertificates, CLI --ca-cert FILE)"
+                : "it does not chain to a certificate in " + server.trustedCertificates());
+        javax.net.ssl.SSLHandshakeException named = new javax.net.ssl.SSLHandshakeException(message);
+        named.initCause(e);
+        return named;
+    }
+
+    /**
+     * OkHttp says only "timeout": name the route, the server and which bound ran out. The type is kept (a
+     * {@link java.net.SocketTimeoutException} stays one) for callers that tell timeouts apart.
+     */
+    private java.io.InterruptedIOException timedOut(Request req, java.io.InterruptedIOException e) {
+        String what = req.method() + " " + req.url().encodedPath() + " on " + server.baseUrl();
+        java.io.InterruptedIOException named;
+        if (e instanceof java.net.SocketTimeoutException) {
+            named = new java.net.SocketTimeoutException(what + " timed out (" + e.getMessage() + "): connect timeout "
+                    + server.timeouts().connect().toMillis() + " ms, read timeout " + server.timeouts().read().toMillis()
+                    + " ms");
+        } else if ("timeout".equals(e.getMessage())) {
+            named = new java.io.InterruptedIOException(what + " gave no complete answer within the call timeout of "
+                    + callTimeoutMillis + " ms (a server that answers but never finishes is cut off here)");
+        } else {
+            return e; // interrupted: not a timeout
+        }
+        named.initCause(e);
+        return named;
     }
 
     private Response call(Request req) throws IOException {
@@ -273,9 +334,24 @@ public final class ComfyHttpApi {
     }
 
     private ComfyHttpException error(Request req, Response resp) throws IOException {
-        String text = bodyText(resp);
+        String text = resp.isRedirect() ? redirectTarget(req, resp) : bodyText(resp);
         String route = req.url().encodedPath();
         return new ComfyHttpException(server.baseUrl(), req.method(), route, resp.code(), text);
+    }
+
+    /**
+     * Where a redirect points, for the error message: scheme, host, port and path only (a Location chosen by a
+     * hostile server may carry user info or a query meant to be echoed).
+     */
+    private static String redirectTarget(Request req, Response resp) {
+        String location = resp.header("Location");
+        HttpUrl target = location == null ? null : req.url().resolve(location);
+        if (target == null) {
+            return "redirect without a usable Location header";
+        }
+        return "redirect to " + target.scheme() + "://" + target.host() + ":" + target.port() + target.encodedPath()
+                + (target.host().equals(req.url().host()) && target.port() == req.url().port() ? " (same host)"
+                : " (another host: " + target.host() + ":" + target.port() + ")");
     }
 
     private static String bodyText(Response resp) throws IOException {

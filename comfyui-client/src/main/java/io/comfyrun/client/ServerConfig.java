@@ -1,6 +1,9 @@
 package io.comfyrun.client;
 
+import io.comfyrun.client.http.TrustedCertificates;
+
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,9 +26,12 @@ import java.util.Objects;
  * @param mode     {@link TrackingMode#AUTO} or {@link TrackingMode#POLL_ONLY}
  * @param pollMin  first polling interval (the fallback backs off from here...)
  * @param pollMax  ...to here while nothing changes
+ * @param trustedCertificates a PEM file of CA or self-signed certificates that this server's TLS certificate
+ *                 must chain to, INSTEAD of the JVM trust store (for this server only, HTTPS and WSS); {@code null}:
+ *                 the JVM trust store
  */
 public record ServerConfig(URI baseUrl, ServerAuth auth, String clientId, Timeouts timeouts, TrackingMode mode,
-                           Duration pollMin, Duration pollMax) {
+                           Duration pollMin, Duration pollMax, Path trustedCertificates) {
 
     public static final Duration DEFAULT_POLL_MIN = Duration.ofSeconds(1);
     public static final Duration DEFAULT_POLL_MAX = Duration.ofSeconds(5);
@@ -60,6 +66,15 @@ public record ServerConfig(URI baseUrl, ServerAuth auth, String clientId, Timeou
             throw new IllegalArgumentException("polling interval must satisfy 0 < pollMin <= pollMax, got "
                     + pollMin + " .. " + pollMax);
         }
+        if (trustedCertificates != null) {
+            TrustedCertificates.load(trustedCertificates); // a missing or broken file is named now, not at first use
+        }
+    }
+
+    /** Without trusted certificates of its own (the JVM trust store applies). */
+    public ServerConfig(URI baseUrl, ServerAuth auth, String clientId, Timeouts timeouts, TrackingMode mode,
+                        Duration pollMin, Duration pollMax) {
+        this(baseUrl, auth, clientId, timeouts, mode, pollMin, pollMax, null);
     }
 
     /** A config with defaults for everything but the URL. */
@@ -79,23 +94,33 @@ public record ServerConfig(URI baseUrl, ServerAuth auth, String clientId, Timeou
     }
 
     public ServerConfig withAuth(ServerAuth newAuth) {
-        return new ServerConfig(baseUrl, newAuth, clientId, timeouts, mode, pollMin, pollMax);
+        return new ServerConfig(baseUrl, newAuth, clientId, timeouts, mode, pollMin, pollMax, trustedCertificates);
     }
 
     public ServerConfig withClientId(String newClientId) {
-        return new ServerConfig(baseUrl, auth, newClientId, timeouts, mode, pollMin, pollMax);
+        return new ServerConfig(baseUrl, auth, newClientId, timeouts, mode, pollMin, pollMax, trustedCertificates);
     }
 
     public ServerConfig withTimeouts(Timeouts newTimeouts) {
-        return new ServerConfig(baseUrl, auth, clientId, newTimeouts, mode, pollMin, pollMax);
+        return new ServerConfig(baseUrl, auth, clientId, newTimeouts, mode, pollMin, pollMax, trustedCertificates);
     }
 
     public ServerConfig withMode(TrackingMode newMode) {
-        return new ServerConfig(baseUrl, auth, clientId, timeouts, newMode, pollMin, pollMax);
+        return new ServerConfig(baseUrl, auth, clientId, timeouts, newMode, pollMin, pollMax, trustedCertificates);
+    }
+
+    /**
+     * Trusts this server's TLS certificate only if it chains to one of the certificates in {@code pem} (PEM, one or
+     * more CA or self-signed certificates), instead of the JVM trust store; {@code null} goes back to the JVM trust
+     * store. The file is read now: a missing, unreadable or invalid file is an {@link IllegalArgumentException}
+     * naming it.
+     */
+    public ServerConfig withTrustedCertificates(Path pem) {
+        return new ServerConfig(baseUrl, auth, clientId, timeouts, mode, pollMin, pollMax, pem);
     }
 
     public ServerConfig withPolling(Duration min, Duration max) {
-        return new ServerConfig(baseUrl, auth, clientId, timeouts, mode, min, max);
+        return new ServerConfig(baseUrl, auth, clientId, timeouts, mode, min, max, trustedCertificates);
     }
 
     /** The WebSocket endpoint (ws/wss, same host and sub-path), without the {@code clientId} query. */
@@ -112,6 +137,7 @@ public record ServerConfig(URI baseUrl, ServerAuth auth, String clientId, Timeou
     /** The server URL for messages and results; never shows credentials. */
     @Override
     public String toString() {
-        return "ServerConfig[" + baseUrl + ", auth=" + auth + ", clientId=" + clientId + ", mode=" + mode + "]";
+        return "ServerConfig[" + baseUrl + ", auth=" + auth + ", clientId=" + clientId + ", mode=" + mode
+                + (trustedCertificates == null ? "" : ", trustedCertificates=" + trustedCertificates) + "]";
     }
 }

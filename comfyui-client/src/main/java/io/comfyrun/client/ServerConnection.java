@@ -300,6 +300,14 @@ public final class ServerConnection implements Closeable {
         int status = resp.status();
         if (status == 200) {
             String serverId = Json.text(resp.body(), "prompt_id");
+            if (serverId != null && !isUuid(serverId)) { // request paths are built from it: never adopt it
+                if (!clientIds) {
+                    serverIdPosts.decrementAndGet();
+                }
+                unreachable(t, "answered POST /prompt with prompt_id '" + printable(serverId) + "', which is not a UUID;"
+                        + " the prompt is not followed (is this a ComfyUI server, or a proxy rewriting its answers?)");
+                return;
+            }
             if (!clientIds || serverId != null && !serverId.equals(t.promptId())) {
                 adoptServerId(t, serverId);
             }
@@ -372,6 +380,20 @@ public final class ServerConnection implements Closeable {
 
     private boolean foundOnServer(String promptId) throws IOException {
         return http.queue().contains(promptId) || http.history(promptId).isPresent();
+    }
+
+    private static boolean isUuid(String id) {
+        try {
+            return id.length() == 36 && UUID.fromString(id).toString().equalsIgnoreCase(id);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String printable(String s) {
+        String shown = s.length() > 80 ? s.substring(0, 80) + "…" : s;
+        return shown.codePoints().mapToObj(c -> Character.isISOControl(c) ? String.format("\\u%04x", c)
+                : Character.toString(c)).collect(java.util.stream.Collectors.joining());
     }
 
     private void adoptServerId(PromptTracker t, String serverId) {
@@ -851,6 +873,7 @@ public final class ServerConnection implements Closeable {
             try {
                 h = http.history(id);
             } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "history check ({0}) of {1} failed: {2}", why, id, e.toString());
                 continue;
             }
             if (h.isPresent()) {

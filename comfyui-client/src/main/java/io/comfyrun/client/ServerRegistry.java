@@ -26,7 +26,8 @@ public final class ServerRegistry implements Closeable {
         if (closed) {
             throw new IllegalStateException("the ComfyClient is closed");
         }
-        return connections.computeIfAbsent(new Key(server.baseUrl(), server.auth(), server.clientId(), server.mode()),
+        return connections.computeIfAbsent(new Key(server.baseUrl(), server.auth(), server.clientId(), server.mode(),
+                server.trustedCertificates()),
                 k -> new ServerConnection(client, server));
     }
 
@@ -48,6 +49,6 @@ public final class ServerRegistry implements Closeable {
         connections.clear();
     }
 
-    private record Key(URI baseUrl, ServerAuth auth, String clientId, TrackingMode mode) {
+    private record Key(URI baseUrl, ServerAuth auth, String clientId, TrackingMode mode, java.nio.file.Path trusted) {
     }
 }

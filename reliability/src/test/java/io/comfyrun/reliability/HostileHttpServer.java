@@ -20,12 +20,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A misbehaving HTTP server on loopback (no ComfyUI semantics): answers every request by trickling a body one
- * byte at a time forever, or by redirecting to another URL. Records each request's head (request line and
- * headers) so a test can see what arrived, e.g. whether a credential followed a redirect.
+ * byte at a time forever, or by redirecting to another URL; or, in front of a real (fake) ComfyUI, relays every
+ * request to it and misbehaves only on one route: after the real server has seen the request, the answer is
+ * replaced by a trickle or by a canned answer (a redirect, a forged body). Records each request's head (request
+ * line and headers) so a test can see what arrived, e.g. whether a credential followed a redirect.
  */
 final class HostileHttpServer implements Closeable {
 
-    enum Behaviour { TRICKLE_FOREVER, REDIRECT, OK_JSON }
+    enum Behaviour { TRICKLE_FOREVER, REDIRECT, OK_JSON, RELAY }
+
+    /**
+     * For {@link Behaviour#RELAY}: the requests ({@code method}, path starting with {@code pathPrefix}) whose answer
+     * is replaced, the first {@code times} of them; {@code forward}: whether the real server sees those requests
+     * first; {@code answer} is a complete HTTP response, or null to trickle.
+     */
+    record Hostile(String method, String pathPrefix, int times, boolean forward, String answer) {
+    }
+
+    private volatile URI relayTarget;
+    private volatile Hostile hostile;
+    private volatile java.net.http.HttpClient relayClient;
+    private final AtomicInteger hostileLeft = new AtomicInteger();
 
     private final ServerSocket listener;
     private final Behaviour behaviour;
@@ -64,6 +79,24 @@ final class HostileHttpServer implements Closeable {
     /** Redirects with {@code status} (301, 302, 303, 307, 308). */
     static HostileHttpServer redirectingTo(URI target, int status) throws IOException {
         return new HostileHttpServer(Behaviour.REDIRECT, target.toString(), status);
+    }
+
+    /** Relays to {@code target}, replacing the answers {@code hostile} names; see {@link Hostile}. */
+    static HostileHttpServer relaying(URI target, Hostile hostile) throws IOException {
+        HostileHttpServer s = new HostileHttpServer(Behaviour.RELAY, null);
+        s.relayTarget = target;
+        s.hostile = hostile;
+        s.hostileLeft.set(hostile.times());
+        s.relayClient = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                .build();
+        return s;
+    }
+
+    /** A canned answer for {@link Hostile}: status line, JSON content type, the body. */
+    static String answer(int status, String extraHeaders, String body) {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        return "HTTP/1.1 " + status + " Hostile\r\nContent-Type: application/json\r\n" + extraHeaders
+                + "Content-Length: " + b.length + "\r\n\r\n" + new String(b, StandardCharsets.ISO_8859_1);
     }
 
     /** Answers {@code {}} to everything: the other end of a redirect. */
@@ -105,17 +138,35 @@ final class HostileHttpServer implements Closeable {
                     return;
                 }
                 requests.add(head.toString());
+                char[] body = new char[contentLength(head.toString())];
+                for (int off = 0; off < body.length; ) {
+                    int n = in.read(body, off, body.length - off);
+                    if (n < 0) {
+                        return;
+                    }
+                    off += n;
+                }
                 switch (behaviour) {
                     case TRICKLE_FOREVER -> {
-                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n")
-                                .getBytes(StandardCharsets.ISO_8859_1));
-                        out.flush();
-                        while (!Thread.currentThread().isInterrupted()) {
-                            out.write(' ');
-                            out.flush();
-                            TimeUnit.MILLISECONDS.sleep(200); // the hostile behaviour itself, not a test wait
-                        }
+                        trickle(out);
                         return;
+                    }
+                    case RELAY -> {
+                        String[] line1 = head.toString().split(" ", 3);
+                        boolean spoil = line1[0].equals(hostile.method()) && line1[1].startsWith(hostile.pathPrefix())
+                                && hostileLeft.getAndDecrement() > 0;
+                        byte[] real = spoil && !hostile.forward() ? null : relay(line1[0], line1[1], head.toString(),
+                                new String(body).getBytes(StandardCharsets.ISO_8859_1));
+                        if (spoil) {
+                            if (hostile.answer() == null) {
+                                trickle(out);
+                                return;
+                            }
+                            out.write(hostile.answer().getBytes(StandardCharsets.ISO_8859_1));
+                        } else {
+                            out.write(real);
+                        }
+                        out.flush();
                     }
                     case REDIRECT -> {
                         String path = head.toString().split(" ")[1];
@@ -135,6 +186,48 @@ final class HostileHttpServer implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void trickle(OutputStream out) throws IOException, InterruptedException {
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        while (!Thread.currentThread().isInterrupted()) {
+            out.write(' ');
+            out.flush();
+            TimeUnit.MILLISECONDS.sleep(200); // the hostile behaviour itself, not a test wait
+        }
+    }
+
+    private static int contentLength(String head) {
+        for (String h : head.split("\n")) {
+            if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                return Integer.parseInt(h.substring(15).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** The real server's answer to this request, as bytes to write back (keep-alive, fixed length). */
+    private byte[] relay(String method, String path, String head, byte[] body) throws IOException, InterruptedException {
+        java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(relayTarget.resolve(path))
+                .method(method, body.length == 0 && !method.equals("POST") ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+        for (String h : head.split("\n")) {
+            String lower = h.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("authorization:") || lower.startsWith("content-type:")) {
+                int colon = h.indexOf(':');
+                r.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+            }
+        }
+        java.net.http.HttpResponse<byte[]> resp = relayClient.send(r.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        String type = resp.headers().firstValue("Content-Type").orElse("application/octet-stream");
+        byte[] headBytes = ("HTTP/1.1 " + resp.statusCode() + " Relayed\r\nContent-Type: " + type + "\r\nContent-Length: "
+                + resp.body().length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[headBytes.length + resp.body().length];
+        System.arraycopy(headBytes, 0, all, 0, headBytes.length);
+        System.arraycopy(resp.body(), 0, all, headBytes.length, resp.body().length);
+        return all;
     }
 
     @Override

@@ -372,6 +372,14 @@ class HostileInputsTest {
             return List.copyOf(records);
         }
 
+        /** The part of the first record containing {@code text} that starts there (the engine's own wording). */
+        String named(String text) {
+            String m = records.stream().filter(r -> r.contains(text)).findFirst().orElse("(none)");
+            int at = m.lastIndexOf(" on http", m.indexOf(text));
+            int route = at < 0 ? -1 : m.lastIndexOf(' ', m.lastIndexOf(' ', at - 1) - 1); // "METHOD /path on http..."
+            return at < 0 ? m : m.substring(route + 1).replaceAll("\\s+", " ");
+        }
+
         String first(String containing) {
             String m = records.stream().filter(r -> r.contains(containing)).findFirst().orElse("(none)");
             return m.length() > 160 ? m.substring(0, 160) + "..." : m;
@@ -448,6 +456,117 @@ class HostileInputsTest {
         }
     }
 
+    /** Polling through {@code h} (no WebSocket: the relay speaks plain HTTP), with the matrix's timeouts. */
+    private ServerConfig pollingVia(HostileHttpServer h, ServerAuth auth) {
+        ServerConfig p = CaseRunner.serverConfig(fake, true);
+        return new ServerConfig(h.baseUrl(), auth, null, p.timeouts(), p.mode(), p.pollMin(), p.pollMax());
+    }
+
+    @Test
+    void answerToPostPromptThatTricklesForeverIsCutAtTheCallTimeoutAndNotPostedTwice() throws Exception {
+        try (HostileHttpServer h = HostileHttpServer.relaying(fake.baseUrl(),
+                new HostileHttpServer.Hostile("POST", "/prompt", Integer.MAX_VALUE, true, null));
+             EngineLog log = EngineLog.capture()) {
+            ServerConfig server = pollingVia(h, null);
+            PromptResult r = client.submit(server, PromptRequest.of(Workflows.txt2img(18, 4)), null).result()
+                    .get(60, TimeUnit.SECONDS);
+            long callMs = server.timeouts().call().toMillis();
+            assertThat(log.records()).as("the engine names the route and the bound that cut the answer off")
+                    .anySatisfy(m -> assertThat(m).contains("POST /prompt").contains("call timeout of " + callMs + " ms"));
+            assertThat(fake.journal().requests("POST", "/prompt")).as("found in /queue, never posted again").hasSize(1);
+            assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+            row("answer to `POST /prompt` that trickles forever (after a healthy `/system_stats` probe; the server did "
+                    + "queue the prompt)", "cut off at the call timeout: " + log.named("gave no complete answer")
+                    + "; the engine found the prompt in `/queue` instead of posting it again (1 POST), prompt "
+                    + r.outcome().label());
+        }
+    }
+
+    @Test
+    void answerToHistoryThatTricklesIsCutAtTheCallTimeoutAndAskedAgain() throws Exception {
+        try (HostileHttpServer h = HostileHttpServer.relaying(fake.baseUrl(),
+                new HostileHttpServer.Hostile("GET", "/history/", 1, true, null));
+             EngineLog log = EngineLog.capture()) {
+            ServerConfig server = pollingVia(h, null);
+            PromptResult r = client.submit(server, PromptRequest.of(Workflows.txt2img(19, 4)), null).result()
+                    .get(60, TimeUnit.SECONDS);
+            long callMs = server.timeouts().call().toMillis();
+            assertThat(log.records()).anySatisfy(m -> assertThat(m).contains("GET /history/" + r.promptId())
+                    .contains("call timeout of " + callMs + " ms"));
+            assertThat(fake.journal().requests("POST", "/prompt")).hasSize(1);
+            assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+            assertThat(CaseRunner.serverOutputs(client.http(CaseRunner.serverConfig(fake, true)), r.promptId()))
+                    .hasSize(r.outputs().size());
+            row("answer to `GET /history/{id}` that trickles forever (polling, after a healthy probe)",
+                    "cut off at the call timeout: " + log.named("gave no complete answer") + "; asked again on the next poll, "
+                            + "prompt " + r.outcome().label() + " with all " + r.outputs().size() + " outputs, 1 POST");
+        }
+    }
+
+    @Test
+    void temporaryAndPermanentRedirectOnPostPromptAreNotFollowed() throws Exception {
+        String secret = "s3cr3t-" + UUID.randomUUID();
+        StringBuilder b = new StringBuilder();
+        for (int status : new int[] {307, 308}) {
+            try (HostileHttpServer other = HostileHttpServer.recording();
+                 HostileHttpServer h = HostileHttpServer.relaying(fake.baseUrl(), new HostileHttpServer.Hostile("POST",
+                         "/prompt", Integer.MAX_VALUE, false, HostileHttpServer.answer(status, "Location: "
+                         + other.baseUrl() + "prompt\r\n", "")))) {
+                PromptResult r = client.submit(pollingVia(h, ServerAuth.bearer(secret)),
+                        PromptRequest.of(Workflows.txt2img(20, 4)), null).result().get(30, TimeUnit.SECONDS);
+                assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
+                assertThat(r.firstError()).contains("POST /prompt").contains(String.valueOf(status))
+                        .contains("redirect to").contains("another host: 127.0.0.1:" + other.baseUrl().getPort())
+                        .contains("redirects are not followed").doesNotContain(secret);
+                assertThat(other.requests()).as("nothing reached the other host").isEmpty();
+                assertThat(h.requests()).as("the configured server did get the credential")
+                        .anySatisfy(head -> assertThat(head).contains(secret));
+                assertThat(fake.journal().requests("POST", "/prompt")).as("the redirect answered instead").isEmpty();
+                assertThat(h.requests().stream().filter(head -> head.startsWith("POST /prompt"))).hasSize(1);
+                b.append(status).append(": ").append(r.firstError()).append("<br>");
+            }
+        }
+        row("redirect (307, 308) on `POST /prompt` to another host, after a healthy probe",
+                b + "not followed, posted once, 0 requests reached the other host");
+    }
+
+    @Test
+    void nonUuidPromptIdAnnouncedByTheServerIsRefused() throws Exception {
+        try (HostileHttpServer h = HostileHttpServer.relaying(fake.baseUrl(), new HostileHttpServer.Hostile("POST",
+                "/prompt", 1, true, HostileHttpServer.answer(200, "",
+                "{\"prompt_id\": \"../../etc\", \"number\": 1, \"node_errors\": {}}")))) {
+            PromptResult r = client.submit(pollingVia(h, null), PromptRequest.of(Workflows.txt2img(27, 4)), null)
+                    .result().get(30, TimeUnit.SECONDS);
+            assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
+            assertThat(r.firstError()).contains("'../../etc'").contains("not a UUID").contains("POST /prompt");
+            assertThat(h.requests()).as("no request path built from it").noneSatisfy(head ->
+                    assertThat(head.lines().findFirst().orElse("")).contains("etc"));
+            assertThat(fake.journal().requests("POST", "/prompt")).hasSize(1);
+            row("non-UUID prompt id announced by the server (`POST /prompt` answers `\"prompt_id\": \"../../etc\"`)",
+                    r.outcome().label() + ": " + r.firstError() + "; no request built from it, posted once");
+        }
+        // The same id in a WebSocket event: not ours, so ignored; never put in a path.
+        String event = "{\"type\": \"executing\", \"data\": {\"node\": \"3\", \"prompt_id\": \"../../etc\"}}";
+        byte[] payload = event.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] frame = new byte[payload.length + 2];
+        frame[0] = (byte) 0x81;
+        frame[1] = (byte) payload.length;
+        System.arraycopy(payload, 0, frame, 2, payload.length);
+        try (TcpRelay relay = new TcpRelay(fake.baseUrl(), javax.net.ServerSocketFactory.getDefault(), frame)) {
+            ServerConfig ws = CaseRunner.serverConfig(fake, false);
+            ws = new ServerConfig(URI.create("http://127.0.0.1:" + relay.port() + "/"), null, null, ws.timeouts(),
+                    ws.mode(), null, null);
+            PromptResult r = client.submit(ws, PromptRequest.of(Workflows.txt2img(28, 4)), null).result()
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(relay.injections()).isPositive();
+            assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+            assertThat(fake.journal().entries(e -> e.path() != null && e.path().contains("etc"))).isEmpty();
+            assertThat(fake.journal().requests("POST", "/prompt")).hasSize(2);
+            row("non-UUID prompt id in a WebSocket event (`executing` for `../../etc`)", "not ours: ignored, never put "
+                    + "in a request path; our prompt " + r.outcome().label());
+        }
+    }
+
     @Test
     void selfSignedCertificateIsRefusedUnlessTrusted() throws Exception {
         SelfSignedTls tls = SelfSignedTls.generate();
@@ -458,18 +577,40 @@ class HostileInputsTest {
                     .withDeadlines(Deadlines.DEFAULTS.withConnect(Duration.ofSeconds(3))), null).result()
                     .get(30, TimeUnit.SECONDS);
             assertThat(refused.outcome()).isEqualTo(Outcome.UNREACHABLE);
-            assertThat(refused.firstError()).containsAnyOf("certificate", "PKIX", "SSL", "trust");
+            assertThat(refused.firstError()).contains("certificate is not trusted").contains("--ca-cert");
             assertThat(fake.journal().requests("POST", "/prompt")).as("nothing passed the TLS front").isEmpty();
 
-            // Configured: the JVM trust store (how a Jenkins controller trusts a private CA) holds the certificate.
-            PromptResult trusted;
-            try (AutoCloseable store = tls.trustedByTheJvm(tmp); ComfyClient trusting = CaseRunner.newClient()) {
-                trusted = trusting.submit(server, PromptRequest.of(Workflows.txt2img(17, 4)), null).result()
-                        .get(30, TimeUnit.SECONDS);
-            }
+            // Another certificate in the file: still refused, and the file is named.
+            Path wrong = SelfSignedTls.generate().writePem(tmp.resolve("other-ca.pem"));
+            PromptResult stillRefused = client.submit(server.withTrustedCertificates(wrong),
+                    PromptRequest.of(Workflows.txt2img(17, 4)).withDeadlines(Deadlines.DEFAULTS
+                            .withConnect(Duration.ofSeconds(3))), null).result().get(30, TimeUnit.SECONDS);
+            assertThat(stillRefused.outcome()).isEqualTo(Outcome.UNREACHABLE);
+            assertThat(stillRefused.firstError()).contains("not trusted").contains(wrong.toString());
+
+            // Configured for this server only: its certificate in a PEM file. HTTPS and WSS both use it.
+            Path pem = tls.writePem(tmp.resolve("comfyui.pem"));
+            PromptResult trusted = client.submit(server.withTrustedCertificates(pem),
+                    PromptRequest.of(Workflows.txt2img(17, 4)), null).result().get(30, TimeUnit.SECONDS);
             assertThat(trusted.outcome()).isEqualTo(Outcome.SUCCESS);
-            row("self-signed TLS certificate", "refused: " + refused.firstError() + "; with the certificate in the JVM "
-                    + "trust store (javax.net.ssl.trustStore) the same server works over https/wss: " + trusted.outcome().label());
+            assertThat(trusted.method()).isEqualTo(io.comfyrun.client.TrackingMethod.WEBSOCKET);
+
+            // A missing, an empty and a broken file are named when the config is made.
+            StringBuilder bad = new StringBuilder();
+            Path missing = tmp.resolve("missing.pem");
+            Path empty = Files.writeString(tmp.resolve("empty.pem"), "");
+            Path broken = Files.writeString(tmp.resolve("broken.pem"),
+                    "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+            for (Path p : List.of(missing, empty, broken)) {
+                Throwable t = catchThrowable(() -> server.withTrustedCertificates(p));
+                assertThat(t).as(p.toString()).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(p.toString());
+                bad.append(t.getMessage().replace(tmp.toString(), "…")).append("<br>");
+            }
+            row("self-signed TLS certificate", "refused: " + refused.firstError() + "<br>with another certificate "
+                    + "configured: " + stillRefused.firstError().replace(tmp.toString(), "…") + "<br>with its PEM "
+                    + "configured for this server (`ServerConfig.withTrustedCertificates`, CLI `--ca-cert`): "
+                    + trusted.outcome().label() + " over https and wss<br>bad PEM files: " + bad);
         }
     }
 

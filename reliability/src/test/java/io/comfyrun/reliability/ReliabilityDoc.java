@@ -16,6 +16,7 @@ final class ReliabilityDoc {
     static final String CHAOS = "chaos";
     static final String HOSTILE = "hostile";
     static final String SECRETS = "secrets";
+    static final String SECRETS_CHAOS = "secrets-chaos";
 
     private static final String TEMPLATE = """
             # Reliability and security report
@@ -55,6 +56,10 @@ final class ReliabilityDoc {
             <!-- BEGIN secrets -->
             (not run yet)
             <!-- END secrets -->
+
+            <!-- BEGIN secrets-chaos -->
+            (not run yet)
+            <!-- END secrets-chaos -->
             """;
 
     private ReliabilityDoc() {

@@ -113,7 +113,10 @@ class SecretsTest {
                 configured server. Then a subset of the fault matrix (`ws_rst`, `http_status 503`, `http_reset`
                 and `restart` rows, alternate phases per mode) is re-run with the
                 credential configured, scanning the same logs plus each row's result, result map, progress, notes,
-                errors and the fake's journal. The plugin's build-page model is scanned by the plugin's own tests.
+                errors and the fake's journal. Seeded chaos schedules are re-run with a credential by
+                `SecretsUnderChaosTest` (table below). The plugin's build-page model (every public getter of `ComfyRunAction`
+                and of its node, output and error rows) is scanned by the plugin's `ComfyRunExecutionTest`, with a
+                bearer token and with basic auth.
 
                 | auth | texts scanned | log records | times the secret reached the configured server | hits |
                 |---|---|---|---|---|
@@ -295,7 +298,7 @@ class SecretsTest {
         return all.toString();
     }
 
-    private static int count(String text, String secret, List<String> forms) {
+    static int count(String text, String secret, List<String> forms) {
         int n = 0;
         for (String f : forms) {
             int i = 0;

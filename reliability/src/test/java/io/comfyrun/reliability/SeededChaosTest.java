@@ -7,6 +7,7 @@ import io.comfyrun.client.OutputRef;
 import io.comfyrun.client.PromptHandle;
 import io.comfyrun.client.PromptRequest;
 import io.comfyrun.client.PromptResult;
+import io.comfyrun.client.ServerAuth;
 import io.comfyrun.client.ServerConfig;
 import io.comfyrun.fake.FakeComfyUI;
 import io.comfyrun.fake.scenario.Fault;
@@ -239,32 +240,65 @@ class SeededChaosTest {
         }
     }
 
+    /**
+     * Where a schedule runs: servers, engine, the credential configured (null: none), whether it counts in the
+     * published chaos figures, and where the texts it produces go (results, result maps, errors, progress, events,
+     * snapshots, download reports) for a scan; null: nowhere.
+     */
+    record Rig(FakeComfyUI[] fakes, ComfyClient client, ServerAuth auth, boolean counted,
+               java.util.function.Consumer<String> texts) {
+
+        ServerConfig server(FakeComfyUI fake, boolean polling) {
+            ServerConfig s = CaseRunner.serverConfig(fake, polling);
+            return auth == null ? s : s.withAuth(auth);
+        }
+
+        void text(Object o) {
+            if (texts != null) {
+                texts.accept(String.valueOf(o));
+            }
+        }
+
+        void count(AtomicInteger counter) {
+            if (counted) {
+                counter.incrementAndGet();
+            }
+        }
+    }
+
     /** Runs one schedule on the shared servers and engine; returns the invariants it broke. */
     static List<String> runSchedule(ChaosSchedule schedule) throws Exception {
-        SCHEDULES.incrementAndGet();
+        return runSchedule(schedule, new Rig(fakes, client, null, true, null));
+    }
+
+    /** Runs one schedule on {@code rig}; returns the invariants it broke. */
+    static List<String> runSchedule(ChaosSchedule schedule, Rig rig) throws Exception {
+        FakeComfyUI[] fakes = rig.fakes();
+        ComfyClient client = rig.client();
+        rig.count(SCHEDULES);
         for (FakeComfyUI f : fakes) {
             f.scenario().reset(); // faults and timings of the previous schedule
             f.journal().clear();
         }
         for (FaultPlan fp : schedule.faults()) {
             fakes[fp.server()].faults().add(fp.toFault());
-            FAULTS.incrementAndGet();
+            rig.count(FAULTS);
         }
         List<PromptHandle> handles = new ArrayList<>();
         List<io.comfyrun.fake.scenario.FaultControl.Installed[]> scripts = new ArrayList<>();
         for (PromptPlan p : schedule.prompts()) {
             io.comfyrun.fake.scenario.FaultControl.Installed[] script = new io.comfyrun.fake.scenario.FaultControl.Installed[1];
             scripts.add(script);
-            PROMPTS.incrementAndGet();
+            rig.count(PROMPTS);
             FakeComfyUI fake = fakes[p.server()];
-            ServerConfig server = CaseRunner.serverConfig(fake, p.polling());
+            ServerConfig server = rig.server(fake, p.polling());
             handles.add(client.submit(server, PromptRequest.of(Workflows.txt2img(p.seed(), p.steps()))
                     .withBeforeSubmit(s -> {
                         Fault f = p.scriptFault(s.promptId());
                         if (f != null) {
                             script[0] = fake.faults().add(f);
                         }
-                    }), null));
+                    }), rig.texts() == null ? null : rig::text));
         }
         List<String> problems = new ArrayList<>();
         try {
@@ -286,7 +320,7 @@ class SeededChaosTest {
             List<List<DownloadedFile>> firstTry = new ArrayList<>();
             for (int i = 0; i < handles.size(); i++) {
                 PromptResult r = handles.get(i).result().join();
-                ComfyHttpApi api = client.http(CaseRunner.serverConfig(fakes[schedule.prompts().get(i).server()], false));
+                ComfyHttpApi api = client.http(rig.server(fakes[schedule.prompts().get(i).server()], false));
                 firstTry.add(r.outcome() == Outcome.SUCCESS
                         ? OutputDownloader.defaults().downloadAll(api, r.outputs(), new LocalDirectorySink(dir.resolve("first-" + i)))
                         : List.of());
@@ -297,7 +331,15 @@ class SeededChaosTest {
             for (int i = 0; i < handles.size(); i++) {
                 PromptPlan p = schedule.prompts().get(i);
                 PromptResult r = handles.get(i).result().join();
-                OUTCOMES.computeIfAbsent(r.outcome(), o -> new AtomicInteger()).incrementAndGet();
+                if (rig.counted()) {
+                    OUTCOMES.computeIfAbsent(r.outcome(), o -> new AtomicInteger()).incrementAndGet();
+                }
+                rig.text(r);
+                rig.text(io.comfyrun.client.ResultMaps.toPlainMap(r));
+                r.errors().forEach(e -> rig.text(e.describe()));
+                rig.text(handles.get(i).progress());
+                rig.text(handles.get(i).snapshot());
+                firstTry.get(i).forEach(rig::text);
                 FakeComfyUI fake = fakes[p.server()];
                 if (r.outcome() == Outcome.SUCCESS || r.outcome() == Outcome.FAILED) {
                     // the server ran it, but a delayed answer is journaled when really sent, possibly after the outcome
@@ -318,14 +360,16 @@ class SeededChaosTest {
                     problems.add("prompt " + i + " (" + r.promptId() + ") accepted " + accepted + " times");
                 }
                 if (r.outcome() == Outcome.SUCCESS) {
-                    checkOutputs(i, fake, p, r, restarted, problems);
-                    checkFiles(i, fake, r, firstTry.get(i), dir, problems);
+                    checkOutputs(rig, i, fake, p, r, restarted, problems);
+                    checkFiles(rig, i, fake, r, firstTry.get(i), dir, problems);
                 }
             }
         } finally {
             CaseRunner.deleteTree(dir);
         }
-        checkpoint(problems);
+        if (rig.counted()) {
+            checkpoint(problems);
+        }
         if (!CaseRunner.waitFor(() -> client.servers().connections().stream().allMatch(c -> c.inFlight() == 0),
                 Duration.ofSeconds(3))) {
             problems.add("subscriptions left: " + client.servers().connections());
@@ -337,9 +381,9 @@ class SeededChaosTest {
      * The reported outputs must be the server's. After a restart the history may be gone (it is in memory), and
      * the first request may meet a connection the restart cut: ask until the server gives a definite answer.
      */
-    private static void checkOutputs(int i, FakeComfyUI fake, PromptPlan p, PromptResult r, boolean restarted,
+    private static void checkOutputs(Rig rig, int i, FakeComfyUI fake, PromptPlan p, PromptResult r, boolean restarted,
                                      List<String> problems) {
-        ComfyHttpApi api = client.http(CaseRunner.serverConfig(fake, p.polling()));
+        ComfyHttpApi api = rig.client().http(rig.server(fake, p.polling()));
         java.util.concurrent.atomic.AtomicReference<Set<String>> answer = new java.util.concurrent.atomic.AtomicReference<>();
         CaseRunner.waitFor(() -> {
             try {
@@ -377,13 +421,13 @@ class SeededChaosTest {
      * first download, made while the schedule's faults were live, may have failed, but only cleanly: the error
      * names the file and nothing partial is left.
      */
-    private static void checkFiles(int i, FakeComfyUI fake, PromptResult r, List<DownloadedFile> first, Path dir,
+    private static void checkFiles(Rig rig, int i, FakeComfyUI fake, PromptResult r, List<DownloadedFile> first, Path dir,
                                    List<String> problems) throws IOException {
         for (DownloadedFile d : first) {
             if (d.ok()) {
                 continue;
             }
-            FIRST_DOWNLOAD_FAILURES.incrementAndGet();
+            rig.count(FIRST_DOWNLOAD_FAILURES);
             if (d.error() == null || !d.error().contains(d.output().filename())) {
                 problems.add("prompt " + i + ": download error does not name the file: " + d.error());
             }
@@ -391,7 +435,7 @@ class SeededChaosTest {
                 problems.add("prompt " + i + ": a failed download left " + d.relativePath() + " behind");
             }
         }
-        ComfyHttpApi api = client.http(CaseRunner.serverConfig(fake, false));
+        ComfyHttpApi api = rig.client().http(rig.server(fake, false));
         List<DownloadedFile> files = OutputDownloader.defaults().downloadAll(api, r.outputs(),
                 new LocalDirectorySink(dir.resolve("second-" + i)));
         for (DownloadedFile d : files) {
@@ -413,7 +457,8 @@ class SeededChaosTest {
                 problems.add("prompt " + i + ": " + d.relativePath() + " differs from /view (" + local.length + " vs "
                         + remote.length + " bytes)");
             }
-            FILES_COMPARED.incrementAndGet();
+            rig.count(FILES_COMPARED);
+            rig.text(d);
         }
     }
 

@@ -11,7 +11,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocketFactory;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +20,6 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Date;
-import java.util.HashMap;
-import java.util.Map;
 
 /** A self-signed certificate for 127.0.0.1/localhost, generated at test time with Bouncy Castle. */
 final class SelfSignedTls {
@@ -62,32 +59,11 @@ final class SelfSignedTls {
         return ctx.getServerSocketFactory();
     }
 
-    /**
-     * Makes the JVM's default trust store this certificate (as an admin does with {@code javax.net.ssl.trustStore}
-     * for a private CA) until closed; clients built meanwhile trust it.
-     */
-    AutoCloseable trustedByTheJvm(Path dir) throws Exception {
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("comfyui", cert);
-        Path file = dir.resolve("truststore.p12");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ts.store(out, PASSWORD);
-        }
-        Map<String, String> saved = new HashMap<>();
-        for (String k : new String[] {"javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword",
-                "javax.net.ssl.trustStoreType"}) {
-            saved.put(k, System.getProperty(k));
-        }
-        System.setProperty("javax.net.ssl.trustStore", file.toString());
-        System.setProperty("javax.net.ssl.trustStorePassword", new String(PASSWORD));
-        System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
-        return () -> saved.forEach((k, v) -> {
-            if (v == null) {
-                System.clearProperty(k);
-            } else {
-                System.setProperty(k, v);
-            }
-        });
+    /** Writes the certificate as PEM (what an admin hands to {@code --ca-cert}). */
+    Path writePem(Path file) throws Exception {
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .encodeToString(cert.getEncoded());
+        Files.writeString(file, "-----BEGIN CERTIFICATE-----\n" + b64 + "\n-----END CERTIFICATE-----\n");
+        return file;
     }
 }

@@ -8,7 +8,10 @@ import okhttp3.Request;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Builds the per-server OkHttp client: shared pool and dispatcher, this server's timeouts and auth. */
+/**
+ * Builds the per-server OkHttp client: shared pool and dispatcher, this server's timeouts, auth and trusted
+ * certificates (HTTP and the WebSocket upgrade alike).
+ */
 public final class HttpClients {
 
     private HttpClients() {
@@ -27,6 +30,10 @@ public final class HttpClients {
                 // A redirect would replay a POST as a GET and could send the auth headers elsewhere: report it instead.
                 .followRedirects(false)
                 .followSslRedirects(false);
+        if (server.trustedCertificates() != null) {
+            TrustedCertificates.Loaded trusted = TrustedCertificates.load(server.trustedCertificates());
+            b.sslSocketFactory(trusted.socketFactory(), trusted.trustManager());
+        }
         if (!authHeaders.isEmpty()) {
             b.addInterceptor(authInterceptor(authHeaders));
         }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The durable execution against the REAL fake ComfyUI server over loopback, with a StepContext of our own:
@@ -504,8 +507,21 @@ class ComfyRunExecutionTest {
 
     // ---------------------------------------------------------------- secrets
 
-    @Test
-    void theTokenNeverAppearsAnywhereTheStepProduces() throws Exception {
+    /** With a bearer token (secret text) and with basic auth (username/password): no trace of the secret anywhere. */
+    @ParameterizedTest
+    @ValueSource(strings = {"bearer", "basic"})
+    void theTokenNeverAppearsAnywhereTheStepProduces(String kind) throws Exception {
+        String secret = TOKEN;
+        List<String> forms = new ArrayList<>(List.of(secret));
+        if (kind.equals("basic")) {
+            secret = "pw-9c1f-never-print-me";
+            MirrorJenkins.addCredentials(new TestJenkins.UserPassword("comfy-basic", "jenkins", secret));
+            ComfyServer server = new ComfyServer("fake", fake.baseUrl().toString());
+            server.setCredentialsId("comfy-basic");
+            global.setServers(List.of(server));
+            forms = List.of(secret, java.util.Base64.getEncoder().encodeToString(("jenkins:" + secret)
+                    .getBytes(StandardCharsets.UTF_8)));
+        }
         Started ok = start(step(), new FilePath(workspace.toFile()));
         Object result = ok.result();
         fake.faults().executionErrorAt("8", "RuntimeException", "boom");
@@ -514,16 +530,51 @@ class ComfyRunExecutionTest {
         Started bad = start(other, null);
         Throwable failure = bad.failure();
 
-        assertThat(ok.log().text() + bad.log().text()).doesNotContain(TOKEN);
-        assertThat(String.valueOf(result)).doesNotContain(TOKEN);
-        assertThat(failure.toString()).doesNotContain(TOKEN);
-        assertThat(new String(ok.context().lastSaved(), StandardCharsets.ISO_8859_1)).doesNotContain(TOKEN);
+        List<String> texts = new ArrayList<>(List.of(ok.log().text(), bad.log().text(), String.valueOf(result),
+                failure.toString(), new String(ok.context().lastSaved(), StandardCharsets.ISO_8859_1),
+                ok.execution().getStatus(), ServerConfig.of(fake.baseUrl()).toString()));
+        int getters = 0;
         for (ComfyRunAction a : List.of(ok.action(), bad.action())) {
-            String model = String.join("|", a.getPromptId(), a.getServer(), a.getStatus(), String.valueOf(a.getMethod()),
-                    String.valueOf(a.getErrors()), String.valueOf(a.getCurrentNode()), a.getDisplayName(), a.getUrlName());
-            assertThat(model).doesNotContain(TOKEN);
+            StringBuilder model = new StringBuilder();
+            getters += dumpModel(a, model, 0);
+            texts.add(model.toString());
         }
-        assertThat(ok.execution().getStatus()).doesNotContain(TOKEN);
-        assertThat(ServerConfig.of(fake.baseUrl()).toString()).doesNotContain(TOKEN);
+        assertThat(getters).as("public getters of the build-page model read (both actions, rows included)")
+                .isGreaterThan(40);
+        assertThat(texts.get(7)).as("the model dump holds the outputs").contains("png");
+        for (String form : forms) {
+            assertThat(texts).as(kind + ": nothing the step produced holds " + form)
+                    .allSatisfy(t -> assertThat(t).doesNotContain(form));
+        }
+    }
+
+    /**
+     * Every public no-argument getter of the build-page model (what the Jelly views read), and of the rows in its
+     * lists (nodes, outputs, thumbnails), appended to {@code out}; returns how many were read.
+     */
+    private static int dumpModel(Object o, StringBuilder out, int depth) throws Exception {
+        if (o == null || depth > 3 || !o.getClass().getPackageName().equals(ComfyRunAction.class.getPackageName())) {
+            out.append(o).append('|');
+            return 0;
+        }
+        int n = 0;
+        for (java.lang.reflect.Method m : o.getClass().getMethods()) {
+            boolean getter = m.getName().startsWith("get") || m.getName().startsWith("is");
+            if (!getter || m.getParameterCount() != 0 || m.getDeclaringClass() == Object.class
+                    || m.getName().equals("getRun")) {
+                continue;
+            }
+            n++;
+            Object v = m.invoke(o);
+            out.append(m.getName()).append('=');
+            if (v instanceof Iterable<?> items) {
+                for (Object item : items) {
+                    n += dumpModel(item, out, depth + 1);
+                }
+            } else {
+                n += dumpModel(v, out, depth + 1);
+            }
+        }
+        return n;
     }
 }

@@ -604,19 +604,28 @@ final class CaseRunner {
                 problems.add("download failed: " + d.error());
                 continue;
             }
-            byte[] local = Files.readAllBytes(Path.of(d.location()));
-            byte[] remote;
-            try (ViewResponse v = api.view(d.output()); InputStream in = v.body()) {
-                remote = in.readAllBytes();
-            }
-            if (!Arrays.equals(local, remote) || local.length == 0) {
-                problems.add("output " + d.relativePath() + " differs from /view (" + local.length + " vs "
-                        + remote.length + " bytes)");
+            long[] sizes = differsFromView(api, d);
+            if (sizes != null) {
+                problems.add("output " + d.relativePath() + " differs from /view (" + sizes[0] + " vs "
+                        + sizes[1] + " bytes)");
             }
         }
         if (files.size() != produced.size()) {
             problems.add(files.size() + " files downloaded for " + produced.size() + " outputs");
         }
+    }
+
+    /**
+     * Null when the downloaded file is non-empty and byte-identical to what {@code /view} serves now; otherwise
+     * {local size, /view size}.
+     */
+    private static long[] differsFromView(ComfyHttpApi api, DownloadedFile d) throws IOException {
+        byte[] local = Files.readAllBytes(Path.of(d.location()));
+        byte[] remote;
+        try (ViewResponse v = api.view(d.output()); InputStream in = v.body()) {
+            remote = in.readAllBytes();
+        }
+        return Arrays.equals(local, remote) && local.length > 0 ? null : new long[]{local.length, remote.length};
     }
 
     /**
@@ -634,12 +643,7 @@ final class CaseRunner {
                 problems.add("an output announced before the loss does not download: " + d.error());
                 continue;
             }
-            byte[] local = Files.readAllBytes(Path.of(d.location()));
-            byte[] remote;
-            try (ViewResponse v = api.view(d.output()); InputStream in = v.body()) {
-                remote = in.readAllBytes();
-            }
-            if (!Arrays.equals(local, remote) || local.length == 0) {
+            if (differsFromView(api, d) != null) {
                 problems.add("kept output " + d.relativePath() + " differs from /view");
             }
         }

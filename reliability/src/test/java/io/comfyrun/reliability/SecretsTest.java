@@ -34,10 +34,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -61,16 +59,7 @@ class SecretsTest {
     private static final Handler CAPTURE = new Handler() {
         @Override
         public void publish(LogRecord r) {
-            StringBuilder b = new StringBuilder(r.getLoggerName() + " " + r.getLevel() + " " + r.getMessage());
-            if (r.getParameters() != null) {
-                for (Object p : r.getParameters()) {
-                    b.append(' ').append(p);
-                }
-            }
-            if (r.getThrown() != null) {
-                b.append(' ').append(stackTrace(r.getThrown()));
-            }
-            LOG_LINES.add(b.toString());
+            LOG_LINES.add(describe(r));
         }
 
         @Override
@@ -134,12 +123,10 @@ class SecretsTest {
     @ParameterizedTest
     @ValueSource(strings = {"bearer", "basic"})
     void noSecretUnderTheFaultMatrix(String kind) {
-        String secret = "S3cr3t-" + UUID.randomUUID();
-        ServerAuth auth = kind.equals("bearer") ? ServerAuth.bearer(secret) : ServerAuth.basic("jenkins", secret);
-        List<String> forms = new ArrayList<>(List.of(secret));
-        if (kind.equals("basic")) {
-            forms.add(Base64.getEncoder().encodeToString(("jenkins:" + secret).getBytes(StandardCharsets.UTF_8)));
-        }
+        TestCredential credential = TestCredential.of(kind);
+        String secret = credential.secret();
+        ServerAuth auth = credential.auth();
+        List<String> forms = credential.forms();
         int logStart = LOG_LINES.size();
         List<String> texts = new ArrayList<>();
         List<MatrixCase> cases = matrixSubset();
@@ -164,12 +151,10 @@ class SecretsTest {
     @ParameterizedTest
     @ValueSource(strings = {"bearer", "basic"})
     void noSecretAnywhere(String kind) throws Exception {
-        String secret = "S3cr3t-" + UUID.randomUUID();
-        ServerAuth auth = kind.equals("bearer") ? ServerAuth.bearer(secret) : ServerAuth.basic("jenkins", secret);
-        List<String> forms = new ArrayList<>(List.of(secret));
-        if (kind.equals("basic")) {
-            forms.add(Base64.getEncoder().encodeToString(("jenkins:" + secret).getBytes(StandardCharsets.UTF_8)));
-        }
+        TestCredential credential = TestCredential.of(kind);
+        String secret = credential.secret();
+        ServerAuth auth = credential.auth();
+        List<String> forms = credential.forms();
         int logStart = LOG_LINES.size();
         List<String> texts = new ArrayList<>();
         int reachedServer;
@@ -296,6 +281,20 @@ class SecretsTest {
         }
         assertThat(all).as("the CLI printed something").isNotEmpty();
         return all.toString();
+    }
+
+    /** A log record as everything it could leak: logger, level, message, every parameter and the stack trace. */
+    static String describe(LogRecord r) {
+        StringBuilder b = new StringBuilder(r.getLoggerName() + " " + r.getLevel() + " " + r.getMessage());
+        if (r.getParameters() != null) {
+            for (Object p : r.getParameters()) {
+                b.append(' ').append(p);
+            }
+        }
+        if (r.getThrown() != null) {
+            b.append(' ').append(stackTrace(r.getThrown()));
+        }
+        return b.toString();
     }
 
     static int count(String text, String secret, List<String> forms) {

@@ -11,11 +11,8 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -41,16 +38,7 @@ class SecretsUnderChaosTest {
     private static final Handler CAPTURE = new Handler() {
         @Override
         public void publish(LogRecord r) {
-            StringBuilder b = new StringBuilder(r.getLoggerName() + " " + r.getLevel() + " " + r.getMessage());
-            if (r.getParameters() != null) {
-                for (Object p : r.getParameters()) {
-                    b.append(' ').append(p);
-                }
-            }
-            if (r.getThrown() != null) {
-                b.append(' ').append(SecretsTest.stackTrace(r.getThrown()));
-            }
-            LOGS.add(b.toString());
+            LOGS.add(SecretsTest.describe(r));
         }
 
         @Override
@@ -99,9 +87,9 @@ class SecretsUnderChaosTest {
     /** One credential's run, filled in by its schedules. */
     private static final class Scan {
         final String kind;
-        final String secret = "S3cr3t-" + UUID.randomUUID();
+        final String secret;
         final ServerAuth auth;
-        final List<String> forms = new ArrayList<>();
+        final List<String> forms;
         final List<String> texts = new CopyOnWriteArrayList<>();
         final int logStart = LOGS.size();
         int schedules;
@@ -110,11 +98,10 @@ class SecretsUnderChaosTest {
 
         Scan(String kind) {
             this.kind = kind;
-            this.auth = kind.equals("bearer") ? ServerAuth.bearer(secret) : ServerAuth.basic("jenkins", secret);
-            forms.add(secret);
-            if (kind.equals("basic")) {
-                forms.add(Base64.getEncoder().encodeToString(("jenkins:" + secret).getBytes(StandardCharsets.UTF_8)));
-            }
+            TestCredential credential = TestCredential.of(kind);
+            this.secret = credential.secret();
+            this.auth = credential.auth();
+            this.forms = credential.forms();
         }
 
         void run(ChaosSchedule schedule) throws Exception {

@@ -59,6 +59,8 @@ public final class ServerConnection implements Closeable {
     /** Frames above this are named in the log when ignored (ComfyUI's own messages are a few KiB). */
     private static final int LARGE_FRAME_CHARS = 1 << 20;
     private static final long HISTORY_RETRY_MS = 300;
+    /** How long after the upgrade a prompt waits for the server's first frame before posting anyway. */
+    private static final long FIRST_FRAME_GRACE_MS = 2_000;
     private static final long QUEUE_FETCH_MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ComfyClient client;
@@ -559,7 +561,10 @@ public final class ServerConnection implements Closeable {
             }
             ws.send(FEATURE_FLAGS);
             if (readyWhenDecided != null) {
-                readyWhenDecided.complete(null);
+                // The 101 answer comes before the server registers the socket under its sid, so a prompt posted now
+                // could run before its events have anywhere to go. The connect `status` frame proves the socket is
+                // registered (onMessage completes this); the grace only covers a server that never sends one.
+                schedule(() -> readyWhenDecided.complete(null), FIRST_FRAME_GRACE_MS);
             }
             if (down >= 0) {
                 reconnects.incrementAndGet();
@@ -589,6 +594,9 @@ public final class ServerConnection implements Closeable {
         public void onMessage(WebSocket ws, String text) {
             if (gen == currentGeneration()) {
                 unprovenResubscribe = false; // the server knows this socket (its connect status comes via the sid)
+                if (readyWhenDecided != null) {
+                    readyWhenDecided.complete(null);
+                }
                 dispatch(text);
             }
         }

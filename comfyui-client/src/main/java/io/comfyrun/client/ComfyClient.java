@@ -2,11 +2,16 @@ package io.comfyrun.client;
 
 import io.comfyrun.client.http.HttpClients;
 import io.comfyrun.client.progress.ProgressListener;
+import io.comfyrun.client.workflow.ui.NodeCatalogue;
+import io.comfyrun.client.workflow.ui.NodeCatalogueSource;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 import java.io.Closeable;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -41,6 +46,8 @@ public final class ComfyClient implements Closeable {
     private final ExecutorService listeners;
     private final ServerRegistry registry;
     private final EngineSettings settings;
+    /** Node catalogues by server base URL; any thread, a lost race only fetches twice. */
+    private final Map<String, NodeCatalogue> catalogues = new ConcurrentHashMap<>();
 
     private ComfyClient(Builder b) {
         this.settings = new EngineSettings(b.silenceReconcile, b.heartbeat, b.reconnectCap, b.maintenanceTick);
@@ -118,6 +125,30 @@ public final class ComfyClient implements Closeable {
     /** The shared connections, one per (server URL, credentials, clientId). */
     public ServerRegistry servers() {
         return registry;
+    }
+
+    /**
+     * The node catalogue ({@code GET /object_info}) of {@code server}, fetched on first use and cached for the life
+     * of this client; {@link NodeCatalogueSource#refetch()} fetches it again (a converter does so once when it meets
+     * a class the cached one lacks). Used to convert UI-format workflows.
+     */
+    public NodeCatalogueSource nodeCatalogue(ServerConfig server) {
+        Objects.requireNonNull(server, "server");
+        String key = server.baseUrl().toString();
+        return new NodeCatalogueSource() {
+            @Override
+            public NodeCatalogue catalogue() throws IOException {
+                NodeCatalogue cached = catalogues.get(key);
+                return cached != null ? cached : refetch();
+            }
+
+            @Override
+            public NodeCatalogue refetch() throws IOException {
+                NodeCatalogue fresh = NodeCatalogue.parse(http(server).objectInfo(), key);
+                catalogues.put(key, fresh);
+                return fresh;
+            }
+        };
     }
 
     /** REST access to a server with its auth, timeouts and base path applied. */

@@ -15,8 +15,12 @@ import java.util.function.Consumer;
  *                     {@code POST /prompt}, so a durable caller (the Jenkins step) can persist it and never
  *                     submit twice after a restart; may be {@code null}. Runs on the caller's thread inside
  *                     {@link ComfyClient#submit}; if it throws, nothing is submitted.
+ * @param extraData    the {@code extra_data} of {@code POST /prompt} besides the client id, e.g.
+ *                     {@code {"extra_pnginfo": {"workflow": <UI graph>}}} for a workflow converted from the editor's
+ *                     format, so that output PNGs embed it; may be {@code null}
  */
-public record PromptRequest(ObjectNode workflow, Deadlines deadlines, Consumer<PromptSnapshot> beforeSubmit) {
+public record PromptRequest(ObjectNode workflow, Deadlines deadlines, Consumer<PromptSnapshot> beforeSubmit,
+                            ObjectNode extraData) {
 
     public PromptRequest {
         Objects.requireNonNull(workflow, "workflow");
@@ -26,15 +30,37 @@ public record PromptRequest(ObjectNode workflow, Deadlines deadlines, Consumer<P
         deadlines = deadlines == null ? Deadlines.DEFAULTS : deadlines;
     }
 
+    public PromptRequest(ObjectNode workflow, Deadlines deadlines, Consumer<PromptSnapshot> beforeSubmit) {
+        this(workflow, deadlines, beforeSubmit, null);
+    }
+
     public static PromptRequest of(ObjectNode workflow) {
         return new PromptRequest(workflow, null, null);
     }
 
     public PromptRequest withDeadlines(Deadlines d) {
-        return new PromptRequest(workflow, d, beforeSubmit);
+        return new PromptRequest(workflow, d, beforeSubmit, extraData);
     }
 
     public PromptRequest withBeforeSubmit(Consumer<PromptSnapshot> callback) {
-        return new PromptRequest(workflow, deadlines, callback);
+        return new PromptRequest(workflow, deadlines, callback, extraData);
+    }
+
+    /** With {@code extra_data} fields for {@code POST /prompt} (the engine adds {@code client_id} itself). */
+    public PromptRequest withExtraData(ObjectNode extra) {
+        return new PromptRequest(workflow, deadlines, beforeSubmit, extra);
+    }
+
+    /**
+     * The fields this request puts in the {@code POST /prompt} body: {@code prompt} and, when set, {@code extra_data}.
+     * The engine adds {@code client_id} and {@code prompt_id}.
+     */
+    public ObjectNode bodyFields() {
+        ObjectNode body = io.comfyrun.client.http.Json.MAPPER.createObjectNode();
+        body.set("prompt", workflow);
+        if (extraData != null && !extraData.isEmpty()) {
+            body.set("extra_data", extraData.deepCopy());
+        }
+        return body;
     }
 }

@@ -198,7 +198,7 @@ public final class ServerConnection implements Closeable {
                 throw e;
             }
         }
-        ObjectNode workflow = request.workflow();
+        ObjectNode workflow = request.bodyFields(); // "prompt" and, when set, "extra_data"
         io(() -> connectThenPost(t, workflow, 0));
         return t;
     }
@@ -276,7 +276,7 @@ public final class ServerConnection implements Closeable {
         String cid = clientId();
         t.postingWith(cid, currentMethod());
         ObjectNode body = Json.MAPPER.createObjectNode();
-        body.set("prompt", workflow);
+        body.setAll(workflow); // PromptRequest.bodyFields(): "prompt" and, when set, "extra_data"
         body.put("client_id", cid);
         if (clientIds) {
             body.put("prompt_id", t.promptId());

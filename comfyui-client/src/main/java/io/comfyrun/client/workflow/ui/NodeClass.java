@@ -1,0 +1,54 @@
+package io.comfyrun.client.workflow.ui;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One node class as a server's {@code /object_info} declares it, reduced to what the UI-to-API conversion needs:
+ * its widgets in the order the editor creates them (required, then optional), the type of every input, and the
+ * name the editor shows when a node has no title of its own.
+ *
+ * @param name        the class_type, e.g. {@code KSampler}
+ * @param displayName {@code display_name}, the editor's default title; the class name when absent
+ * @param widgets     the inputs the editor draws as widgets, in order
+ * @param inputTypes  every required and optional input's declared type ({@code INT}, {@code MODEL}, {@code COMBO}...)
+ */
+public record NodeClass(String name, String displayName, List<Widget> widgets, Map<String, String> inputTypes) {
+
+    public NodeClass {
+        Objects.requireNonNull(name, "name");
+        displayName = displayName == null || displayName.isBlank() ? name : displayName;
+        widgets = List.copyOf(widgets);
+        inputTypes = Map.copyOf(inputTypes);
+    }
+
+    /**
+     * A widget input and the number of {@code widgets_values} slots it takes: one, plus one for the editor's
+     * "control after generate" companion (seed-like INTs, flagged combos), plus one for an upload button
+     * ({@code image_upload} and its siblings), whose value the editor saves too.
+     *
+     * @param name         the input name
+     * @param type         {@code INT}, {@code FLOAT}, {@code STRING}, {@code BOOLEAN} or {@code COMBO}
+     * @param slots        how many {@code widgets_values} entries it consumes
+     * @param defaultValue the declared default (for a combo its first option), used when an older save has fewer
+     *                     values, as the editor does; empty when none is declared
+     */
+    public record Widget(String name, String type, int slots, Optional<JsonNode> defaultValue) {
+        public Widget {
+            Objects.requireNonNull(name, "name");
+            defaultValue = defaultValue == null ? Optional.empty() : defaultValue;
+        }
+    }
+
+    /** Total {@code widgets_values} slots a saved node of this class has. */
+    public int widgetSlots() {
+        return widgets.stream().mapToInt(Widget::slots).sum();
+    }
+
+    public Optional<Widget> widget(String inputName) {
+        return widgets.stream().filter(w -> w.name().equals(inputName)).findFirst();
+    }
+}

@@ -92,17 +92,12 @@ public final class NodeCatalogue {
                 if (!SCALAR_WIDGETS.contains(type) || options.path("forceInput").asBoolean(false)) {
                     continue;
                 }
-                int slots = 1;
                 JsonNode control = options.get("control_after_generate");
                 boolean companion = control != null ? control.asBoolean(false)
                         : "INT".equals(type) && ("seed".equals(input) || "noise_seed".equals(input));
-                if (companion && ("INT".equals(type) || "COMBO".equals(type))) {
-                    slots++;
-                }
-                if (UPLOAD_FLAGS.stream().anyMatch(f -> options.path(f).asBoolean(false))) {
-                    slots++;
-                }
-                widgets.add(new NodeClass.Widget(input, type, slots, defaultOf(declared, options)));
+                boolean upload = UPLOAD_FLAGS.stream().anyMatch(f -> options.path(f).asBoolean(false));
+                widgets.add(new NodeClass.Widget(input, type, companion && ("INT".equals(type) || "COMBO".equals(type)), upload,
+                        defaultOf(declared, options)));
             }
         }
         String display = info.path("display_name").asText(null);

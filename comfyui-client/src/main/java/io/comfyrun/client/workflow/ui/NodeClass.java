@@ -26,20 +26,27 @@ public record NodeClass(String name, String displayName, List<Widget> widgets, M
     }
 
     /**
-     * A widget input and the number of {@code widgets_values} slots it takes: one, plus one for the editor's
-     * "control after generate" companion (seed-like INTs, flagged combos), plus one for an upload button
+     * A widget input. Besides its own value it may own more {@code widgets_values} slots: the editor's "control
+     * after generate" companion right after it (seed-like INTs, flagged combos), and an upload button
      * ({@code image_upload} and its siblings), whose value the editor saves too.
      *
-     * @param name         the input name
-     * @param type         {@code INT}, {@code FLOAT}, {@code STRING}, {@code BOOLEAN} or {@code COMBO}
-     * @param slots        how many {@code widgets_values} entries it consumes
-     * @param defaultValue the declared default (for a combo its first option), used when an older save has fewer
-     *                     values, as the editor does; empty when none is declared
+     * @param name                  the input name
+     * @param type                  {@code INT}, {@code FLOAT}, {@code STRING}, {@code BOOLEAN} or {@code COMBO}
+     * @param controlAfterGenerate  whether the editor gives it a control-after-generate companion
+     * @param upload                whether the editor gives it an upload button
+     * @param defaultValue          the declared default (for a combo its first option), used when an older save has
+     *                              fewer values, as the editor does; empty when none is declared
      */
-    public record Widget(String name, String type, int slots, Optional<JsonNode> defaultValue) {
+    public record Widget(String name, String type, boolean controlAfterGenerate, boolean upload,
+                         Optional<JsonNode> defaultValue) {
         public Widget {
             Objects.requireNonNull(name, "name");
             defaultValue = defaultValue == null ? Optional.empty() : defaultValue;
+        }
+
+        /** How many {@code widgets_values} entries it consumes. */
+        public int slots() {
+            return 1 + (controlAfterGenerate ? 1 : 0) + (upload ? 1 : 0);
         }
     }
 

@@ -46,6 +46,7 @@ public final class UiConverter {
     private static final int MODE_MUTED = 2;
     private static final int MODE_BYPASSED = 4;
     /** Nodes that live only in the editor; they never reach the server. */
+    private static final Set<String> CONTROL_MODES = Set.of("fixed", "increment", "decrement", "randomize");
     private static final Set<String> FRONTEND_ONLY = Set.of("Note", "MarkdownNote", "Reroute", "PrimitiveNode");
 
     /** One node as the editor flattens it for execution: its execution id, its saved form and where it lives. */
@@ -204,6 +205,7 @@ public final class UiConverter {
         int slot = 0;
         for (NodeClass.Widget w : cls.widgets()) {
             if (slot < size) {
+                checkLinedUp(e, w, values, slot);
                 inputs.set(w.name(), wrap(values.get(slot)));
             } else {
                 // an older save of a class that has since gained widgets: the editor gives them their defaults
@@ -216,6 +218,40 @@ public final class UiConverter {
                     + " declares " + slot + " (" + widgetList(cls) + "); the node was saved with a different version of"
                     + " it: open and save the workflow in an editor connected to that server");
         }
+    }
+
+    /**
+     * Catches values that do not line up with the catalogue's widgets although their count fits (a save from a build
+     * that declared other widgets): a number where a number belongs, a boolean for a BOOLEAN, and the editor's own
+     * keywords in a control-after-generate slot. The server would otherwise get a shifted prompt.
+     */
+    private void checkLinedUp(Exec e, NodeClass.Widget w, JsonNode values, int slot) {
+        JsonNode v = values.get(slot);
+        boolean fits = v.isNull() || switch (w.type()) {
+            case "INT", "FLOAT" -> v.isNumber();
+            case "BOOLEAN" -> v.isBoolean();
+            case "COMBO" -> v.isTextual() || v.isNumber();
+            default -> !v.isContainerNode() || v.isArray();
+        };
+        String companion = null;
+        if (fits && w.controlAfterGenerate() && slot + 1 < values.size()) {
+            JsonNode c = values.get(slot + 1);
+            if (!(c.isTextual() && CONTROL_MODES.contains(c.asText()))) {
+                companion = c.toString();
+            }
+        }
+        if (!fits || companion != null) {
+            String found = !fits ? v.toString() + " for widget '" + w.name() + "' (" + w.type() + ")"
+                    : companion + " where the editor keeps the control-after-generate mode of '" + w.name()
+                    + "' (fixed, increment, decrement or randomize)";
+            throw error(e, "has widget values that do not line up with class " + e.type + " on " + catalogue.source()
+                    + ": value " + (slot + (fits ? 1 : 0)) + " is " + found + "; expected widgets: " + widgetList(findClass(e))
+                    + "; open and save the workflow in an editor connected to that server");
+        }
+    }
+
+    private NodeClass findClass(Exec e) {
+        return catalogue.find(e.type).orElseThrow();
     }
 
     private JsonNode defaultOf(Exec e, NodeClass cls, NodeClass.Widget w, String why) {

@@ -402,6 +402,20 @@ public final class PromptWorker {
         return false;
     }
 
+    /**
+     * The PNG text chunks ComfyUI's SaveImage and PreviewImage write: {@code prompt} (the stored prompt), then one
+     * chunk per {@code extra_pnginfo} key (the editor sends {@code workflow}), each as {@code json.dumps} writes it.
+     */
+    private static Map<String, String> pngText(Run r) {
+        Map<String, String> text = new java.util.LinkedHashMap<>();
+        text.put("prompt", PythonJson.write(r.prompt));
+        JsonNode extra = r.item.extraData().path("extra_pnginfo");
+        if (extra.isObject()) {
+            extra.properties().forEach(e -> text.put(e.getKey(), PythonJson.write(e.getValue())));
+        }
+        return text;
+    }
+
     private NodeResult produce(Run r, String id, NodeType type) {
         JsonNode inputs = r.prompt.path(id).path("inputs");
         NodeResult upstream = null;
@@ -439,7 +453,7 @@ public final class PromptWorker {
                 String prefix = save ? inputs.path("filename_prefix").asText("ComfyUI")
                         : "ComfyUI_temp_" + random.letters(5, "abcdefghijklmnopqrstupvxyz");
                 List<SavedFile> saved = files.saveImages(prefix, batch, seed, save ? FolderType.OUTPUT : FolderType.TEMP,
-                        Math.min(w, MAX_IMAGE_SIDE), Math.min(h, MAX_IMAGE_SIDE));
+                        Math.min(w, MAX_IMAGE_SIDE), Math.min(h, MAX_IMAGE_SIDE), pngText(r));
                 ObjectNode ui = PythonJson.object();
                 ArrayNode images = ui.putArray("images");
                 for (SavedFile f : saved) {

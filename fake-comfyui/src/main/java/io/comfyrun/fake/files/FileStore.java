@@ -134,6 +134,12 @@ public final class FileStore implements ServerFiles {
     /** Saves {@code count} PNGs named as ComfyUI's SaveImage names them ({@code prefix_00001_.png}). */
     public synchronized List<SavedFile> saveImages(String filenamePrefix, int count, long seed, FolderType type,
                                                    int width, int height) {
+        return saveImages(filenamePrefix, count, seed, type, width, height, java.util.Map.of());
+    }
+
+    /** As {@link #saveImages(String, int, long, FolderType, int, int)}, each PNG carrying {@code text} as tEXt chunks. */
+    public synchronized List<SavedFile> saveImages(String filenamePrefix, int count, long seed, FolderType type,
+                                                   int width, int height, java.util.Map<String, String> text) {
         String prefix = filenamePrefix.replace('\\', '/');
         String subfolder = "";
         int slash = prefix.lastIndexOf('/');
@@ -152,7 +158,7 @@ public final class FileStore implements ServerFiles {
             List<SavedFile> saved = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 String name = String.format("%s_%05d_.png", prefix, counter + i);
-                Files.write(folder.resolve(name), Png.gradient(width, height, seed + i));
+                Files.write(folder.resolve(name), Png.gradient(width, height, seed + i, text));
                 saved.add(new SavedFile(name, subfolder, type));
             }
             return saved;

@@ -5,6 +5,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.DeflaterOutputStream;
 
@@ -21,6 +22,15 @@ public final class Png {
     }
 
     public static byte[] gradient(int width, int height, long seed) {
+        return gradient(width, height, seed, Map.of());
+    }
+
+    /**
+     * A gradient with {@code tEXt} chunks between IHDR and IDAT, where Pillow's {@code PngInfo.add_text} puts them
+     * (ComfyUI's SaveImage: {@code prompt}, then each {@code extra_pnginfo} key such as {@code workflow}). The texts
+     * are JSON with non-ASCII escaped, so Latin-1 {@code tEXt} holds them as it does for ComfyUI.
+     */
+    public static byte[] gradient(int width, int height, long seed, Map<String, String> text) {
         int r0 = (int) (seed & 0xff);
         int g0 = (int) ((seed >>> 8) & 0xff);
         int b0 = (int) ((seed >>> 16) & 0xff);
@@ -50,6 +60,13 @@ public final class Png {
             h.writeByte(0);
             h.writeByte(0);
             chunk(png, "IHDR", ihdr.toByteArray());
+            for (Map.Entry<String, String> t : text.entrySet()) {
+                ByteArrayOutputStream data = new ByteArrayOutputStream();
+                data.write(t.getKey().getBytes(StandardCharsets.ISO_8859_1));
+                data.write(0);
+                data.write(t.getValue().getBytes(StandardCharsets.ISO_8859_1));
+                chunk(png, "tEXt", data.toByteArray());
+            }
             chunk(png, "IDAT", compressed.toByteArray());
             chunk(png, "IEND", new byte[0]);
             return png.toByteArray();

@@ -25,6 +25,28 @@ public final class PythonJson {
             .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
             .build();
 
+    static {
+        // json.dumps writes \u00e9 (lower-case hex), Jackson \u00E9: the bytes of a PNG text chunk or a body differ
+        MAPPER.getFactory().setCharacterEscapes(new LowerCaseUnicodeEscapes());
+    }
+
+    /** Standard escapes for ASCII; every other UTF-16 unit as a lower-case {@code \uXXXX}, as Python does. */
+    private static final class LowerCaseUnicodeEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+            return ch < 0x80 ? null
+                    : new com.fasterxml.jackson.core.io.SerializedString(String.format("\\u%04x", ch));
+        }
+    }
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     // the separators printer keeps no per-call state, so one writer serves every thread
     private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = MAPPER.writer(new PythonSeparators());

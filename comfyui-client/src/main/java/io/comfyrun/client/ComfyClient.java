@@ -135,6 +135,7 @@ public final class ComfyClient implements Closeable {
     public NodeCatalogueSource nodeCatalogue(ServerConfig server) {
         Objects.requireNonNull(server, "server");
         String key = server.baseUrl().toString();
+        String label = key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
         return new NodeCatalogueSource() {
             @Override
             public NodeCatalogue catalogue() throws IOException {
@@ -144,7 +145,7 @@ public final class ComfyClient implements Closeable {
 
             @Override
             public NodeCatalogue refetch() throws IOException {
-                NodeCatalogue fresh = NodeCatalogue.parse(http(server).objectInfo(), key);
+                NodeCatalogue fresh = NodeCatalogue.parse(http(server).objectInfo(), label);
                 catalogues.put(key, fresh);
                 return fresh;
             }

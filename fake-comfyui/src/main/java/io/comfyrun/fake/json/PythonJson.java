@@ -2,7 +2,6 @@ package io.comfyrun.fake.json;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,16 +20,15 @@ import java.nio.charset.StandardCharsets;
  */
 public final class PythonJson {
 
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
-            .build();
+    // non-ASCII is escaped by LowerCaseUnicodeEscapes: with ESCAPE_NON_ASCII Jackson would skip them
+    public static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
     static {
-        // json.dumps writes \u00e9 (lower-case hex), Jackson \u00E9: the bytes of a PNG text chunk or a body differ
+        // json.dumps escapes with lower-case hex digits, Jackson with upper-case: PNG text chunks and bodies would differ
         MAPPER.getFactory().setCharacterEscapes(new LowerCaseUnicodeEscapes());
     }
 
-    /** Standard escapes for ASCII; every other UTF-16 unit as a lower-case {@code \uXXXX}, as Python does. */
+    /** Standard escapes for ASCII; every other UTF-16 unit as a backslash-u escape in lower-case hex, as Python does. */
     private static final class LowerCaseUnicodeEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
         private static final long serialVersionUID = 1L;
         private final int[] ascii = standardAsciiEscapesForJSON();

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "comfyrun", mixinStandardHelpOptions = true, version = "comfyrun 0.1.0-SNAPSHOT",
         description = "Run ComfyUI workflows from the command line.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class ComfyRun {
 
     private ComfyRun() {
@@ -50,6 +50,10 @@ public final class ComfyRun {
         run.env = env;
         run.installShutdownHook = shutdownHook;
         run.liveConsole = live;
+        ConvertCommand convert = cmd.getSubcommands().get("convert").getCommand();
+        convert.stdout = out;
+        convert.stderr = err;
+        convert.env = env;
         if (args.length == 0) {
             cmd.usage(err);
             return ExitCode.USAGE.code();

@@ -26,6 +26,8 @@ import io.comfyrun.client.progress.log.ProgressLog;
 import io.comfyrun.client.workflow.InvalidWorkflowException;
 import io.comfyrun.client.workflow.Workflow;
 import io.comfyrun.client.workflow.WorkflowOverrides;
+import io.comfyrun.client.workflow.ui.LoadedWorkflow;
+import io.comfyrun.client.workflow.ui.WorkflowFormat;
 import io.comfyrun.fake.FakeComfyUI;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,7 +53,8 @@ import picocli.CommandLine.Parameters;
 /** {@code comfyrun run}: run one workflow, a batch of them, or chains, and print the per-node log. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Run ComfyUI workflows (API format) on a ComfyUI server and follow them node by node.",
+            "Run ComfyUI workflows on a ComfyUI server and follow them node by node.",
+            "A file saved from the editor (UI format) is converted with the server's node catalogue (GET /object_info); --set titles are the editor's.",
             "Several files run as a batch. A JSON file with a top-level \"steps\" array is a chain (see examples/workflows/chain.json):",
             "a chosen output image of each step is uploaded into a chosen input of the next."},
         footer = {"",
@@ -112,7 +115,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "Virtual time speed-up of the embedded fake (tests).")
     double fakeTimeScale = 1.0;
 
-    @Parameters(arity = "1..*", paramLabel = "WORKFLOW.json", description = "API-format workflow files (Save (API) in ComfyUI) or chain files.")
+    @Parameters(arity = "1..*", paramLabel = "WORKFLOW.json", description = "Workflow files as saved from the ComfyUI editor or in API format, or chain files.")
     List<Path> files = new ArrayList<>();
 
     /** Set by {@link ComfyRun}; streams and environment are injectable so tests run the CLI in-process. */
@@ -174,7 +177,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** A workflow or chain file, parsed and checked before anything is sent. */
-    private record Input(String name, Workflow workflow, ChainFile chain) {
+    private record Input(String name, Workflow workflow, ChainFile chain, UiFormatFile ui) {
     }
 
     private List<Input> readInputs() {
@@ -195,9 +198,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             }
             if (ChainFile.isChain(tree)) {
                 ChainFile chain = ChainFile.read(file, tree);
-                inputs.add(new Input(chain.name(), null, chain));
+                inputs.add(new Input(chain.name(), null, chain, null));
             } else {
-                inputs.add(new Input(name, Workflow.parse(file).with(sets), null));
+                inputs.add(WorkflowFormat.detect(tree) == WorkflowFormat.UI
+                        ? new Input(name, null, null, new UiFormatFile(file, tree, sets))
+                        : new Input(name, Workflow.parse(file).with(sets), null, null));
             }
         }
         return inputs;
@@ -215,6 +220,19 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private int run(List<Input> inputs, ServerConfig config) throws InterruptedException {
+        try {
+            return runConverted(inputs, config);
+        } catch (InvalidWorkflowException e) {
+            stderr.println("comfyrun: " + e.getMessage());
+            return ExitCode.USAGE.code();
+        } catch (UiFormatFile.CatalogueUnavailable e) {
+            stderr.println("comfyrun: " + e.getMessage());
+            return ExitCode.UNREACHABLE.code();
+        }
+    }
+
+    private int runConverted(List<Input> inputs, ServerConfig config) throws InterruptedException,
+            UiFormatFile.CatalogueUnavailable {
         ConsoleView console = new ConsoleView(stdout, liveConsole && !json);
         JsonEvents events = json ? new JsonEvents(stdout) : null;
         boolean single = inputs.size() == 1 && inputs.get(0).chain() == null;
@@ -232,7 +250,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             OutputHandling outputs = OutputHandling.to(new LocalDirectorySink(out), io);
             List<BatchJob> jobs = new ArrayList<>();
             for (Input input : inputs) {
-                if (input.chain() == null) {
+                if (input.ui() != null) {
+                    // converted once the server (and so its node catalogue) is known
+                    LoadedWorkflow w = input.ui().convert(client, config, json ? stderr : stdout);
+                    jobs.add(new PromptJob(input.name(), client, config, w.workflow(), deadlines,
+                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add)
+                            .withExtraData(w.extraData()));
+                } else if (input.chain() == null) {
                     jobs.add(new PromptJob(input.name(), client, config, input.workflow(), deadlines,
                             listener(single ? "" : input.name(), console, events, logs), outputs, handles::add));
                 } else {

@@ -105,7 +105,7 @@ class RunCommandTest {
         Files.writeString(ui, "{\"nodes\": [], \"links\": [], \"version\": 0.4}");
         Run r = run(args(ui.toString()));
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.stderr()).contains("ui.json").contains("Save (API)");
+        assertThat(r.stderr()).contains("ui.json").contains("has no node the server would run");
 
         assertThat(run(args(dir.resolve("missing.json").toString())).code()).isEqualTo(2);
         Run badSet = run(args("--set", "Sampler.seed=1", TXT2IMG.toString()));

@@ -10,6 +10,7 @@ import io.comfyrun.client.ServerConfig;
 import io.comfyrun.client.files.DownloadedFile;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.workflow.Workflow;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -27,6 +28,7 @@ public final class PromptJob implements BatchJob {
     private final ProgressListener listener;
     private final OutputHandling outputs;
     private final Consumer<PromptHandle> onSubmit;
+    private final ObjectNode extraData;
 
     /**
      * @param workflow  overrides already applied
@@ -35,6 +37,13 @@ public final class PromptJob implements BatchJob {
      */
     public PromptJob(String name, ComfyClient client, ServerConfig server, Workflow workflow, Deadlines deadlines,
                      ProgressListener listener, OutputHandling outputs, Consumer<PromptHandle> onSubmit) {
+        this(name, client, server, workflow, deadlines, listener, outputs, onSubmit, null);
+    }
+
+    private PromptJob(String name, ComfyClient client, ServerConfig server, Workflow workflow, Deadlines deadlines,
+                      ProgressListener listener, OutputHandling outputs, Consumer<PromptHandle> onSubmit,
+                      ObjectNode extraData) {
+        this.extraData = extraData;
         this.name = Objects.requireNonNull(name, "name");
         this.client = Objects.requireNonNull(client, "client");
         this.server = Objects.requireNonNull(server, "server");
@@ -43,6 +52,11 @@ public final class PromptJob implements BatchJob {
         this.listener = listener == null ? e -> { } : listener;
         this.outputs = Objects.requireNonNull(outputs, "outputs");
         this.onSubmit = onSubmit == null ? h -> { } : onSubmit;
+    }
+
+    /** The same job posting {@code extra_data} too (e.g. the editor's graph for a converted UI-format workflow). */
+    public PromptJob withExtraData(ObjectNode extra) {
+        return new PromptJob(name, client, server, workflow, deadlines, listener, outputs, onSubmit, extra);
     }
 
     @Override
@@ -59,7 +73,7 @@ public final class PromptJob implements BatchJob {
     public Running start() {
         PromptHandle handle;
         try {
-            handle = client.submit(server, new PromptRequest(workflow.toJson(), deadlines, null), listener);
+            handle = client.submit(server, new PromptRequest(workflow.toJson(), deadlines, null, extraData), listener);
         } catch (RuntimeException e) {
             JobResult failed = new JobResult(name, Outcome.FAILED, List.of(), List.of(), "could not submit: " + e.getMessage());
             return new Running() {

@@ -37,6 +37,8 @@ public class ComfyRunAction implements RunAction2 {
     private volatile double percent;
     private volatile String currentNode;
     private volatile Integer queuePosition;
+    /** "API format", or "converted from UI format with the node catalogue of ..."; null in builds from before 0.1. */
+    private volatile String workflowFormat;
 
     private transient Run<?, ?> run;
     /** Thumbnails once the build has completed (its artifacts are final); recomputed while it runs. */
@@ -100,6 +102,15 @@ public class ComfyRunAction implements RunAction2 {
     @Exported
     public String getStatus() {
         return status;
+    }
+
+    @Exported
+    public String getWorkflowFormat() {
+        return workflowFormat;
+    }
+
+    void setWorkflowFormat(String format) {
+        this.workflowFormat = format;
     }
 
     @Exported

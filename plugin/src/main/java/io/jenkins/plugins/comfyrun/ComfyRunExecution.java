@@ -23,6 +23,9 @@ import io.comfyrun.client.progress.log.LogFormat;
 import io.comfyrun.client.progress.log.ProgressLog;
 import io.comfyrun.client.progress.log.StatusPhrase;
 import io.comfyrun.client.workflow.Workflow;
+import io.comfyrun.client.workflow.ui.LoadedWorkflow;
+import io.comfyrun.client.workflow.ui.NodeCatalogueSource;
+import io.comfyrun.client.workflow.ui.WorkflowFormat;
 import io.comfyrun.client.workflow.WorkflowOverrides;
 import java.io.IOException;
 import java.time.Duration;
@@ -87,6 +90,8 @@ public class ComfyRunExecution extends StepExecution {
     private transient volatile Throwable stopCause;
     private transient volatile ProgressLog progressLog;
     private transient volatile ComfyRunAction action;
+    /** "API format" or "converted from UI format with ..."; set before submission, shown on the build page. */
+    private transient volatile String workflowFormat;
     private transient volatile ScheduledFuture<?> heartbeat;
     private transient volatile ScheduledFuture<?> stopFallback;
     /** Why the persisted snapshot could not be read back, if it could not (reported by onResume). */
@@ -131,11 +136,16 @@ public class ComfyRunExecution extends StepExecution {
         try {
             Run<?, ?> run = getContext().get(Run.class);
             FilePath ws = getContext().get(FilePath.class);
-            Workflow workflow = loadWorkflow(ws);
+            ServerConfig config = target.toConfig(run, pollIntervalSeconds);
+            LoadedWorkflow loaded = loadWorkflow(ws, config); // either format; a UI-format one is converted
+            workflowFormat = loaded.describe();
+            if (loaded.format() == WorkflowFormat.UI) {
+                println("[ComfyUI] " + loaded.workflow().source() + ": " + workflowFormat);
+            }
+            Workflow workflow = loaded.workflow();
             if (step.getSet() != null) {
                 workflow = workflow.with(WorkflowOverrides.of(step.getSet()));
             }
-            ServerConfig config = target.toConfig(run, pollIntervalSeconds);
             if (step.getInputs() != null) {
                 workflow = workflow.with(InputUploads.upload(step.getInputs(), ws, ComfyRuntime.client().http(config)));
             }
@@ -144,6 +154,7 @@ public class ComfyRunExecution extends StepExecution {
                 return;
             }
             PromptRequest request = PromptRequest.of(workflow.toJson())
+                    .withExtraData(loaded.extraData())
                     .withDeadlines(deadlines())
                     .withBeforeSubmit(this::persistBeforeSubmit);
             PromptHandle h = ComfyRuntime.client().submit(config, request, listener());
@@ -154,9 +165,10 @@ public class ComfyRunExecution extends StepExecution {
         }
     }
 
-    private Workflow loadWorkflow(FilePath ws) throws IOException, InterruptedException {
+    private LoadedWorkflow loadWorkflow(FilePath ws, ServerConfig config) throws IOException, InterruptedException {
+        NodeCatalogueSource catalogue = ComfyRuntime.client().nodeCatalogue(config); // fetched only for a UI-format one
         if (step.getWorkflow() != null) {
-            return Workflow.parse(step.getWorkflow(), "workflow argument");
+            return LoadedWorkflow.parse(step.getWorkflow(), "workflow argument", catalogue);
         }
         if (ws == null) {
             throw new AbortException("comfyRun: workflowFile: '" + step.getWorkflowFile() + "' is read from the workspace, so run the step inside node { }"
@@ -170,7 +182,7 @@ public class ComfyRunExecution extends StepExecution {
         if (!f.exists()) {
             throw new AbortException("comfyRun: workflow file '" + step.getWorkflowFile() + "' does not exist in the workspace " + ws.getRemote());
         }
-        return Workflow.parse(f.readToString(), step.getWorkflowFile());
+        return LoadedWorkflow.parse(f.readToString(), step.getWorkflowFile(), catalogue);
     }
 
     private Deadlines deadlines() {
@@ -190,7 +202,10 @@ public class ComfyRunExecution extends StepExecution {
             }
             this.snapshot = s;
         }
-        actionFor(s.promptId());
+        ComfyRunAction shown = actionFor(s.promptId());
+        if (shown != null) {
+            shown.setWorkflowFormat(workflowFormat);
+        }
         try {
             getContext().saveState().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -169,6 +169,32 @@ class ComfyRunExecutionTest {
     }
 
     @Test
+    void anEditorSavedWorkflowFileRunsConvertedAndTheBuildPageSaysSo() throws Exception {
+        Path flows = Files.createDirectories(workspace.resolve("flows"));
+        Files.copy(Path.of("..", "examples", "workflows", "txt2img.ui.json"), flows.resolve("txt2img.ui.json"));
+        ComfyRunStep s = new ComfyRunStep();
+        s.setServer("fake");
+        s.setWorkflowFile("flows/txt2img.ui.json");
+        s.setSet(Map.of("\"Positive Prompt\".text", "a red fox"));
+        Started st = start(s, new FilePath(workspace.toFile()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) st.result();
+
+        assertThat(r).containsEntry("status", "success");
+        String converted = "converted from UI format with the node catalogue of " + fake.baseUrl().toString().replaceAll("/$", "");
+        assertThat(st.log().text()).contains("[ComfyUI] flows/txt2img.ui.json: " + converted);
+        assertThat(st.action().getWorkflowFormat()).isEqualTo(converted);
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fake.journal().requests("POST", "/prompt").get(0).text());
+        assertThat(body.at("/prompt/6/inputs/text").asText()).isEqualTo("a red fox");
+        assertThat(body.at("/extra_data/extra_pnginfo/workflow/nodes").size()).isEqualTo(7);
+
+        Started api = start(step(), null);
+        api.result();
+        assertThat(api.action().getWorkflowFormat()).isEqualTo("API format");
+        assertThat(api.log().text()).doesNotContain("converted from UI format");
+    }
+
+    @Test
     void promptIdIsPersistedBeforeThePost() throws Exception {
         Started st = start(step(), null);
         st.result();
@@ -297,7 +323,8 @@ class ComfyRunExecutionTest {
     void uiFormatAndBadOverridesFailWithoutSubmitting() throws Exception {
         ComfyRunStep ui = step();
         ui.setWorkflow("{\"nodes\": [], \"links\": [], \"version\": 0.4}");
-        assertThat(start(ui, null).failure()).isInstanceOf(AbortException.class).hasMessageContaining("API");
+        assertThat(start(ui, null).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("has no node the server would run");
         ComfyRunStep badSet = step();
         badSet.setSet(Map.of("NoSuchNode.seed", 1));
         assertThat(start(badSet, null).failure()).isInstanceOf(AbortException.class).hasMessageContaining("NoSuchNode");

@@ -33,7 +33,8 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>A UI-format export (the editor's "Save", with top-level {@code nodes} and {@code links} arrays) is
- * recognised and rejected with a message that says to export with "Save (API)" instead.
+ * recognised and rejected here with a message that says how to convert it; {@link io.comfyrun.client.workflow.ui.LoadedWorkflow}
+ * accepts both formats and converts a UI-format one with a server's node catalogue.
  */
 public final class Workflow {
 
@@ -130,8 +131,9 @@ public final class Workflow {
                     + kind(root));
         }
         if (root.path("nodes").isArray() && (root.has("links") || root.has("last_node_id") || root.has("version"))) {
-            throw new InvalidWorkflowException(source + ": this is a UI-format workflow (top-level \"nodes\" and \"links\"), which the ComfyUI API does not run;"
-                    + " in ComfyUI enable Dev mode and export it with Save (API) (newer menus: Workflow > Export (API))");
+            throw new InvalidWorkflowException(source + ": this is a UI-format workflow (top-level \"nodes\" and \"links\"), which the ComfyUI API does not run"
+                    + " as is; convert it with a server's node catalogue (comfyrun convert --server URL " + source + ", or LoadedWorkflow"
+                    + " in the engine), or in ComfyUI export it with Save (API) (newer menus: Workflow > Export (API))");
         }
         ObjectNode graph = (ObjectNode) root;
         // A saved POST /prompt body ({"prompt": {...}, "client_id": ...}) is accepted as a convenience.

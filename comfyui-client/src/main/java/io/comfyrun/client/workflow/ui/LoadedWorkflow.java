@@ -66,8 +66,9 @@ public record LoadedWorkflow(Workflow workflow, WorkflowFormat format, ObjectNod
         ConvertedWorkflow converted;
         try {
             converted = UiConverter.convert(ui, catalogue, source);
-        } catch (UnknownNodeClassException e) {
-            NodeCatalogue fresh = catalogues.refetch(); // a custom node may have been installed since we fetched
+        } catch (UnknownNodeClassException | WidgetMismatchException e) {
+            // a custom node may have been installed or updated on the server since the catalogue was fetched
+            NodeCatalogue fresh = catalogues.refetch();
             if (fresh == catalogue) {
                 throw e;
             }

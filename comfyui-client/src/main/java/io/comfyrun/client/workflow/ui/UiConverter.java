@@ -214,7 +214,7 @@ public final class UiConverter {
             slot += w.slots();
         }
         if (size > slot) {
-            throw error(e, "has " + size + " widget values but class " + e.type + " on " + catalogue.source()
+            throw mismatch(e, "has " + size + " widget values but class " + e.type + " on " + catalogue.source()
                     + " declares " + slot + " (" + widgetList(cls) + "); the node was saved with a different version of"
                     + " it: open and save the workflow in an editor connected to that server");
         }
@@ -244,7 +244,7 @@ public final class UiConverter {
             String found = !fits ? v.toString() + " for widget '" + w.name() + "' (" + w.type() + ")"
                     : companion + " where the editor keeps the control-after-generate mode of '" + w.name()
                     + "' (fixed, increment, decrement or randomize)";
-            throw error(e, "has widget values that do not line up with class " + e.type + " on " + catalogue.source()
+            throw mismatch(e, "has widget values that do not line up with class " + e.type + " on " + catalogue.source()
                     + ": value " + (slot + (fits ? 1 : 0)) + " is " + found + "; expected widgets: " + widgetList(findClass(e))
                     + "; open and save the workflow in an editor connected to that server");
         }
@@ -255,7 +255,7 @@ public final class UiConverter {
     }
 
     private JsonNode defaultOf(Exec e, NodeClass cls, NodeClass.Widget w, String why) {
-        return w.defaultValue().<JsonNode>map(JsonNode::deepCopy).orElseThrow(() -> error(e, "has no value for widget '"
+        return w.defaultValue().<JsonNode>map(JsonNode::deepCopy).orElseThrow(() -> mismatch(e, "has no value for widget '"
                 + w.name() + "' (" + why + ") and class " + e.type + " on " + catalogue.source()
                 + " declares no default; expected widgets: " + widgetList(cls)));
     }
@@ -409,6 +409,10 @@ public final class UiConverter {
     private String describe(Exec e) {
         String title = e.title();
         return source + ": node " + e.id + (title != null ? " \"" + title + "\"" : "") + " (" + e.type + ")";
+    }
+
+    private WidgetMismatchException mismatch(Exec e, String what) {
+        return new WidgetMismatchException(describe(e) + " " + what, e.id, e.title(), e.type);
     }
 
     private UiConversionException error(Exec e, String what) {

@@ -92,7 +92,7 @@ class UiConverterTest {
 
     @Test
     void aWidgetCountThatDoesNotFitIsAnErrorNotAGuess() {
-        UiConversionException e = catchThrowableOfType(() -> convert("error-widget-count"), UiConversionException.class);
+        WidgetMismatchException e = catchThrowableOfType(() -> convert("error-widget-count"), WidgetMismatchException.class);
         assertThat(e.getMessage()).startsWith("error-widget-count.ui.json: node 3 (KSampler) has 8 widget values but class"
                         + " KSampler on http://gpu-1:8188 declares 7")
                 .contains("seed (+1 companion), steps, cfg, sampler_name, scheduler, denoise");
@@ -101,7 +101,7 @@ class UiConverterTest {
 
     @Test
     void valuesThatDoNotLineUpAreAnErrorEvenWhenTheCountFits() {
-        UiConversionException e = catchThrowableOfType(() -> convert("error-widget-misaligned"), UiConversionException.class);
+        WidgetMismatchException e = catchThrowableOfType(() -> convert("error-widget-misaligned"), WidgetMismatchException.class);
         assertThat(e.getMessage()).isEqualTo("error-widget-misaligned.ui.json: node 3 (KSampler) has widget values that do"
                 + " not line up with class KSampler on http://gpu-1:8188: value 1 is 20 where the editor keeps the"
                 + " control-after-generate mode of 'seed' (fixed, increment, decrement or randomize); expected widgets:"
@@ -162,6 +162,31 @@ class UiConverterTest {
         assertThat(catchThrowableOfType(() -> LoadedWorkflow.fromUi(resource("error-unknown-class.ui.json"), "f.json", server),
                 UnknownNodeClassException.class)).isNotNull();
         assertThat(fetches.get()).as("first fetch + one refetch").isEqualTo(3);
+    }
+
+    @Test
+    void aCatalogueFetchedBeforeTheServerChangedIsFetchedAgainOnAWidgetMismatch() throws IOException {
+        ObjectNode old = NodeCatalog.core().objectInfoAll();
+        // before the server declared KSampler's seed with a control-after-generate companion
+        ((ObjectNode) old.at("/KSampler/input/required/seed/1")).put("control_after_generate", false);
+        NodeCatalogue stale = NodeCatalogue.parse(old, "http://gpu-1:8188");
+        assertThat(catchThrowableOfType(() -> UiConverter.convert(resource("widgets-in-order.ui.json"), stale, "f.json"),
+                WidgetMismatchException.class)).isNotNull();
+        AtomicInteger refetches = new AtomicInteger();
+        LoadedWorkflow w = LoadedWorkflow.fromUi(resource("widgets-in-order.ui.json"), "f.json", new NodeCatalogueSource() {
+            @Override
+            public NodeCatalogue catalogue() {
+                return stale;
+            }
+
+            @Override
+            public NodeCatalogue refetch() {
+                refetches.incrementAndGet();
+                return UiConverterTest.catalogue();
+            }
+        });
+        assertThat(refetches.get()).isEqualTo(1);
+        assertThat(w.workflow().toJson()).isEqualTo(resource("widgets-in-order.api.json"));
     }
 
     @Test

@@ -99,7 +99,7 @@ class PngMetadataTest {
     @Test
     void theEditorsWorkflowIsEmbeddedAfterThePrompt() throws Exception {
         ObjectNode workflow = (ObjectNode) PythonJson.parse("{\"last_node_id\": 9, \"nodes\": [{\"id\": 9, \"type\": \"SaveImage\","
-                + " \"title\": \"Caf\\u00e9 \\u2615\"}], \"links\": [], \"version\": 0.4}");
+                + " \"title\": \"Caf\\u00e9 \\u2615\", \"dir\": \"C:\\\\uABCD\"}], \"links\": [], \"version\": 0.4}");
         ObjectNode extra = PythonJson.object();
         extra.putObject("extra_pnginfo").set("workflow", workflow);
         List<Chunk> chunks = chunks(runAndFetchImage(99, extra));
@@ -108,9 +108,10 @@ class PngMetadataTest {
         assertThat(chunks.get(1).keyword()).isEqualTo("prompt");
         assertThat(PythonJson.parse(chunks.get(1).text()).path("3").path("inputs").path("seed").asLong()).isEqualTo(99);
         assertThat(chunks.get(2).keyword()).isEqualTo("workflow");
-        // json.dumps: ", " and ": " separators, non-ASCII escaped, so the chunk stays Latin-1 tEXt
+        // json.dumps: ", " and ": " separators, non-ASCII escaped in lower-case hex (so the chunk stays Latin-1
+        // tEXt); an escaped backslash followed by "uABCD" is text, not an escape, and keeps its case
         assertThat(chunks.get(2).text()).isEqualTo("{\"last_node_id\": 9, \"nodes\": [{\"id\": 9, \"type\": \"SaveImage\","
-                + " \"title\": \"Caf\\u00e9 \\u2615\"}], \"links\": [], \"version\": 0.4}");
+                + " \"title\": \"Caf\\u00e9 \\u2615\", \"dir\": \"C:\\\\uABCD\"}], \"links\": [], \"version\": 0.4}");
     }
 
     @Test

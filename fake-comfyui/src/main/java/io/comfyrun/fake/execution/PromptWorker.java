@@ -408,12 +408,33 @@ public final class PromptWorker {
      */
     private static Map<String, String> pngText(Run r) {
         Map<String, String> text = new java.util.LinkedHashMap<>();
-        text.put("prompt", PythonJson.write(r.prompt));
+        text.put("prompt", lowerCaseEscapes(PythonJson.write(r.prompt)));
         JsonNode extra = r.item.extraData().path("extra_pnginfo");
         if (extra.isObject()) {
-            extra.properties().forEach(e -> text.put(e.getKey(), PythonJson.write(e.getValue())));
+            extra.properties().forEach(e -> text.put(e.getKey(), lowerCaseEscapes(PythonJson.write(e.getValue()))));
         }
         return text;
+    }
+
+    /**
+     * json.dumps writes the hex digits of a backslash-u escape in lower case, Jackson in upper case: the chunk a
+     * non-ASCII title lands in must have Python's bytes. Only escapes are touched (an escaped backslash is skipped).
+     */
+    static String lowerCaseEscapes(String json) {
+        StringBuilder out = new StringBuilder(json.length());
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            out.append(c);
+            if (c == '\\' && i + 1 < json.length()) {
+                char next = json.charAt(++i);
+                out.append(next);
+                if (next == 'u' && i + 4 < json.length()) {
+                    out.append(json.substring(i + 1, i + 5).toLowerCase(java.util.Locale.ROOT));
+                    i += 4;
+                }
+            }
+        }
+        return out.toString();
     }
 
     private NodeResult produce(Run r, String id, NodeType type) {

@@ -2,6 +2,7 @@ package io.comfyrun.fake.json;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,30 +21,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class PythonJson {
 
-    // non-ASCII is escaped by LowerCaseUnicodeEscapes: with ESCAPE_NON_ASCII Jackson would skip them
-    public static final ObjectMapper MAPPER = JsonMapper.builder().build();
-
-    static {
-        // json.dumps escapes with lower-case hex digits, Jackson with upper-case: PNG text chunks and bodies would differ
-        MAPPER.getFactory().setCharacterEscapes(new LowerCaseUnicodeEscapes());
-    }
-
-    /** Standard escapes for ASCII; every other UTF-16 unit as a backslash-u escape in lower-case hex, as Python does. */
-    private static final class LowerCaseUnicodeEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
-        private static final long serialVersionUID = 1L;
-        private final int[] ascii = standardAsciiEscapesForJSON();
-
-        @Override
-        public int[] getEscapeCodesForAscii() {
-            return ascii;
-        }
-
-        @Override
-        public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
-            return ch < 0x80 ? null
-                    : new com.fasterxml.jackson.core.io.SerializedString(String.format("\\u%04x", ch));
-        }
-    }
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+            .build();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     // the separators printer keeps no per-call state, so one writer serves every thread

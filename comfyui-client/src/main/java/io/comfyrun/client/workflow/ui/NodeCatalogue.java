@@ -77,6 +77,7 @@ public final class NodeCatalogue {
 
     private static NodeClass parseClass(String name, JsonNode info) {
         List<NodeClass.Widget> widgets = new ArrayList<>();
+        List<String> sockets = new ArrayList<>();
         Map<String, String> types = new LinkedHashMap<>();
         for (String category : List.of("required", "optional")) {
             JsonNode inputs = info.path("input").path(category);
@@ -90,6 +91,7 @@ public final class NodeCatalogue {
                 String type = declared.isArray() ? "COMBO" : declared.asText("");
                 types.put(input, type);
                 if (!SCALAR_WIDGETS.contains(type) || options.path("forceInput").asBoolean(false)) {
+                    sockets.add(input);
                     continue;
                 }
                 JsonNode control = options.get("control_after_generate");
@@ -101,7 +103,7 @@ public final class NodeCatalogue {
             }
         }
         String display = info.path("display_name").asText(null);
-        return new NodeClass(name, display, widgets, types);
+        return new NodeClass(name, display, widgets, types, sockets, info.path("output").size());
     }
 
     private static List<String> declaredOrder(JsonNode info, String category) {

@@ -15,14 +15,18 @@ import java.util.Optional;
  * @param displayName {@code display_name}, the editor's default title; the class name when absent
  * @param widgets     the inputs the editor draws as widgets, in order
  * @param inputTypes  every required and optional input's declared type ({@code INT}, {@code MODEL}, {@code COMBO}...)
+ * @param sockets     the inputs drawn as sockets (links only), in declaration order
+ * @param outputs     how many outputs it has
  */
-public record NodeClass(String name, String displayName, List<Widget> widgets, Map<String, String> inputTypes) {
+public record NodeClass(String name, String displayName, List<Widget> widgets, Map<String, String> inputTypes,
+                        List<String> sockets, int outputs) {
 
     public NodeClass {
         Objects.requireNonNull(name, "name");
         displayName = displayName == null || displayName.isBlank() ? name : displayName;
         widgets = List.copyOf(widgets);
         inputTypes = Map.copyOf(inputTypes);
+        sockets = List.copyOf(sockets);
     }
 
     /**

@@ -30,10 +30,12 @@ import java.util.Set;
  *   <li>{@code Note}, {@code MarkdownNote} and the other frontend-only nodes are left out.</li>
  *   <li>Subgraph instances are expanded: inner nodes get the ids the editor uses ({@code <instance>:<inner>},
  *       nested as {@code 5:7:3}); links through the subgraph's inputs and outputs are followed.</li>
+ *   <li>Legacy group nodes ({@code extra.groupNodes}) are expanded the same way: inner node {@code i} runs as
+ *       {@code <group id>:<i>} (see {@link GroupNodeDefinition} for the layout and what it refuses).</li>
  *   <li>{@code _meta.title} is the node's title, or the class's display name when it has none (as the editor).</li>
  * </ul>
  * Nothing is guessed: a class the catalogue lacks, a widget count that does not fit, a link that points nowhere, a
- * legacy group node, each is a {@link UiConversionException} naming the node.
+ * group node beyond the supported layout, each is a {@link UiConversionException} naming the node.
  *
  * <pre>{@code
  * ConvertedWorkflow c = UiConverter.convert(uiTree, NodeCatalogue.load(Path.of("object_info.json")), "txt2img.json");
@@ -59,6 +61,10 @@ public final class UiConverter {
         final List<UiGraph.Slot> inputs;
         /** For a subgraph instance: the graph inside it. */
         UiGraph inner;
+        /** For a legacy group node: its definition; for a node inside one: the group node and its index there. */
+        GroupNodeDefinition group;
+        Exec groupOwner;
+        int groupIndex;
         /** Muted or bypassed itself, or inside an instance that is. */
         boolean switchedOff;
 
@@ -148,8 +154,8 @@ public final class UiConverter {
             e.switchedOff = off || e.mode == MODE_MUTED || e.mode == MODE_BYPASSED;
             execs.put(e.id, e);
             if (e.type.startsWith("workflow>") || e.type.startsWith("workflow/")) {
-                throw error(e, "is a legacy group node (extra.groupNodes), which comfyRun does not expand; in the"
-                        + " editor right-click it and choose Convert to Subgraph (or Ungroup), then save again");
+                expandGroupNode(e);
+                continue;
             }
             JsonNode def = subgraphs.get(e.type);
             if (def != null) {
@@ -159,8 +165,44 @@ public final class UiConverter {
         }
     }
 
+    /** A legacy group node: its inner nodes run as {@code <id>:<index>}, as the editor sends them. */
+    private void expandGroupNode(Exec e) {
+        String name = e.type.substring("workflow>".length());
+        JsonNode def = root.path("extra").path("groupNodes").get(name);
+        if (def == null || !def.isObject()) {
+            throw error(e, "is a group node whose definition \"" + name + "\" is not in the workflow's extra.groupNodes;"
+                    + " save the workflow again from the editor");
+        }
+        e.group = new GroupNodeDefinition(name, def,
+                why -> error(e, "is a legacy group node that " + why + ", which comfyRun does not expand; in the editor"
+                        + " right-click it and choose Convert to Subgraph (or Ungroup), then save again"),
+                type -> catalogue.find(type).orElseThrow(() -> new UnknownNodeClassException(describe(e) + " holds a "
+                        + type + " node, which is not installed on " + catalogue.source() + " (its /object_info has no class \""
+                        + type + "\"); install the custom node there, or run on a server that has it", e.id, e.title(), type)));
+        if (e.inputs.size() != e.group.inputCount() || e.node.path("outputs").size() != e.group.outputCount()) {
+            throw error(e, "has " + e.inputs.size() + " inputs and " + e.node.path("outputs").size() + " outputs but its"
+                    + " group \"" + name + "\" lays out " + e.group.inputCount() + " and " + e.group.outputCount()
+                    + " with the classes on " + catalogue.source() + "; open and save the workflow in an editor connected"
+                    + " to that server");
+        }
+        JsonNode values = e.node.get("widgets_values");
+        int expected = e.group.widgetSlots();
+        if (values != null && values.isArray() && !values.isEmpty() && values.size() != expected) {
+            throw mismatch(e, "has " + values.size() + " widget values but the " + e.group.nodes.size() + " nodes of its"
+                    + " group declare " + expected + " on " + catalogue.source() + "; open and save the workflow in an"
+                    + " editor connected to that server");
+        }
+        for (int i = 0; i < e.group.nodes.size(); i++) {
+            Exec member = new Exec(e.id + ":" + i, e.group.innerNode(i, values), e.graph);
+            member.groupOwner = e;
+            member.groupIndex = i;
+            member.switchedOff = e.switchedOff || member.mode == MODE_MUTED || member.mode == MODE_BYPASSED;
+            execs.put(member.id, member);
+        }
+    }
+
     private boolean isFrontendOnly(Exec e) {
-        return FRONTEND_ONLY.contains(e.type) || e.inner != null;
+        return FRONTEND_ONLY.contains(e.type) || e.inner != null || e.group != null;
     }
 
     private ObjectNode emit(Exec e) {
@@ -288,6 +330,9 @@ public final class UiConverter {
             throw error(e, "is asked for input slot " + slot + " but has only " + e.inputs.size() + " inputs");
         }
         UiGraph.Slot input = e.inputs.get(slot);
+        if (e.groupOwner != null) {
+            return resolveGroupMemberInput(e, slot, type != null ? type : input.type(), visited);
+        }
         if (input.linkId() == null) {
             return null;
         }
@@ -326,6 +371,14 @@ public final class UiConverter {
             int through = bypassSlot(e, slot, type);
             return through < 0 ? null : resolveInput(e, through, null, visited);
         }
+        if (e.group != null) {
+            GroupNodeDefinition.InnerSlot inner = e.group.groupOutput(slot);
+            if (inner == null) {
+                throw error(e, "output " + slot + " is used but its group \"" + e.group.name + "\" has only "
+                        + "the outputs its nodes do not use among themselves; save the workflow again from the editor");
+            }
+            return resolveOutput(execs.get(e.id + ":" + inner.index()), inner.slot(), type, visited);
+        }
         if (e.inner != null) {
             JsonNode output = e.inner.definition.path("outputs").path(slot);
             JsonNode linkId = output.path("linkIds").path(0);
@@ -348,6 +401,19 @@ public final class UiConverter {
             return slot < e.inputs.size() ? resolveInput(e, slot, type, visited) : null;
         }
         return new Resolved(e.id, slot, null);
+    }
+
+    /** An input of a node inside a group node: fed from inside the group, or through one of the group's inputs. */
+    private Resolved resolveGroupMemberInput(Exec e, int slot, String type, Set<String> visited) {
+        GroupNodeDefinition.InnerSlot from = e.groupOwner.group.internalSource(e.groupIndex, slot);
+        if (from != null) {
+            return resolveOutput(execs.get(e.groupOwner.id + ":" + from.index()), from.slot(), type, visited);
+        }
+        Integer outer = e.groupOwner.group.groupInput(e.groupIndex, slot);
+        if (outer == null || outer >= e.groupOwner.inputs.size()) {
+            return null;
+        }
+        return resolveInput(e.groupOwner, outer, type, visited);
     }
 
     /** The input a bypassed node hands through for output {@code slot} to a consumer of {@code type}, or -1. */

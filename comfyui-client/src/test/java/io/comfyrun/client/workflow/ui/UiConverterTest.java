@@ -47,7 +47,7 @@ class UiConverterTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"widgets-in-order", "control-after-generate", "converted-widget-link", "object-widgets",
-            "reroute-chain", "primitive-node", "muted-nodes", "bypassed-nodes", "notes", "subgraph"})
+            "reroute-chain", "primitive-node", "muted-nodes", "bypassed-nodes", "notes", "subgraph", "group-node"})
     void convertsAsTheEditorDoes(String fixture) {
         ObjectNode prompt = convert(fixture).prompt();
         assertThat(prompt).as(fixture).isEqualTo(resource(fixture + ".api.json"));
@@ -117,10 +117,11 @@ class UiConverterTest {
     }
 
     @Test
-    void aLegacyGroupNodeIsRefusedWithTheWayOut() {
+    void aGroupNodeBeyondTheSupportedLayoutIsRefusedWithTheWayOut() {
         UiConversionException e = catchThrowableOfType(() -> convert("error-group-node"), UiConversionException.class);
-        assertThat(e.getMessage()).startsWith("error-group-node.ui.json: node 17 (workflow>Upscale group) is a legacy group"
-                + " node").contains("Convert to Subgraph");
+        assertThat(e.getMessage()).isEqualTo("error-group-node.ui.json: node 17 (workflow>Upscale group) is a legacy group"
+                + " node that holds a PrimitiveNode inside its group, which comfyRun does not expand; in the editor"
+                + " right-click it and choose Convert to Subgraph (or Ungroup), then save again");
     }
 
     @Test

@@ -47,7 +47,7 @@ class UiConverterTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"widgets-in-order", "control-after-generate", "converted-widget-link", "object-widgets",
-            "reroute-chain", "primitive-node", "muted-nodes", "bypassed-nodes", "notes", "subgraph", "group-node"})
+            "reroute-chain", "primitive-node", "muted-nodes", "bypassed-nodes", "notes", "subgraph", "nested-subgraphs", "group-node"})
     void convertsAsTheEditorDoes(String fixture) {
         ObjectNode prompt = convert(fixture).prompt();
         assertThat(prompt).as(fixture).isEqualTo(resource(fixture + ".api.json"));

@@ -56,7 +56,8 @@ import picocli.CommandLine.Parameters;
             "a chosen output image of each step is uploaded into a chosen input of the next."},
         footer = {"",
             "Exit codes: 0 success, 1 failed, 2 usage error or invalid workflow, 3 rejected by the server's validation,",
-            "            4 server unreachable, 5 timed out, 6 interrupted or cancelled (Ctrl-C cancels our prompt on the server).",
+            "            4 server unreachable, 5 timed out, 6 interrupted or cancelled (Ctrl-C or SIGTERM cancels our prompt on the server;",
+            "            a background job of a non-interactive shell ignores Ctrl-C: send it SIGTERM).",
             "Examples:",
             "  comfyrun run --fake examples/workflows/txt2img.json",
             "  comfyrun run --server http://gpu-1:8188 --set KSampler.seed=42 --set '\"Positive Prompt\".text=a red fox' wf.json",
@@ -76,7 +77,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     Path caCert;
 
     @Option(names = "--set", paramLabel = "K=V",
-            description = "Override an input: 3.seed=42 (node id), KSampler.seed=42 (unique class), \"Positive Prompt\".text=... (title). Repeatable; applies to every workflow (chains use their per-step \"set\").")
+            description = "Override an input: 3.seed=42 (node id), KSampler.seed=42 (unique class), \"Positive Prompt\".text=... (title). Repeatable; applies to every workflow, and to every chain step with that node input (a step's own \"set\" wins).")
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Directory for the outputs (default: ${DEFAULT-VALUE}).")
@@ -194,7 +195,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 // not JSON: Workflow.parse below reports it with line and column
             }
             if (ChainFile.isChain(tree)) {
-                ChainFile chain = ChainFile.read(file, tree);
+                ChainFile chain = ChainFile.read(file, tree, sets);
                 inputs.add(new Input(chain.name(), null, chain));
             } else {
                 inputs.add(new Input(name, Workflow.parse(file).with(sets), null));
@@ -232,13 +233,16 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             OutputHandling outputs = OutputHandling.to(new LocalDirectorySink(out), io);
             List<BatchJob> jobs = new ArrayList<>();
             for (Input input : inputs) {
+                BatchJob job;
                 if (input.chain() == null) {
-                    jobs.add(new PromptJob(input.name(), client, config, input.workflow(), deadlines,
-                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add));
+                    job = new PromptJob(input.name(), client, config, input.workflow(), deadlines,
+                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add);
                 } else {
-                    jobs.add(new Chain(input.name(), client, config, input.chain().steps(), deadlines,
-                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, handles::add));
+                    job = new Chain(input.name(), client, config, input.chain().steps(), deadlines,
+                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, handles::add);
                 }
+                // NDJSON reports files once, in the result object; the console prints them as each item ends
+                jobs.add(events != null ? job : new ReportedJob(job, single ? ProgressLog.PREFIX : "[ComfyUI " + input.name() + "] ", console::line));
             }
             ticker.scheduleAtFixedRate(() -> {
                 synchronized (logs) {
@@ -381,15 +385,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             events.write(m);
             return;
         }
+        // saved lines and failures were printed as each job ended (ReportedJob); jobs never started are left
         for (JobResult job : result.jobs()) {
-            String prefix = single ? ProgressLog.PREFIX : "[ComfyUI " + job.name() + "] ";
-            for (DownloadedFile f : job.files()) {
-                console.line(prefix + (f.ok() ? "saved " + f.location() + " (" + f.bytes() + " bytes)" : "NOT saved: " + f.error()));
-            }
             if (job.skipped()) {
-                console.line(prefix + job.message());
-            } else if (!job.succeeded() && !job.message().isEmpty() && job.prompts().isEmpty()) {
-                console.line(prefix + job.message());
+                console.line((single ? ProgressLog.PREFIX : "[ComfyUI " + job.name() + "] ") + job.message());
             }
         }
         if (result.jobs().size() > 1) {

@@ -19,6 +19,8 @@ import io.comfyrun.client.batch.JobResult;
 import io.comfyrun.client.batch.OutputHandling;
 import io.comfyrun.client.batch.PromptJob;
 import io.comfyrun.client.files.DownloadedFile;
+import io.comfyrun.client.pool.PooledJob;
+import io.comfyrun.client.pool.ServerPool;
 import io.comfyrun.client.files.LocalDirectorySink;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.log.LogFormat;
@@ -65,8 +67,9 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--server", paramLabel = "URL",
-            description = "ComfyUI base URL, may carry a sub-path (default: $COMFYUI_URL or http://127.0.0.1:8188).")
-    String server;
+            description = {"ComfyUI base URL, may carry a sub-path (default: $COMFYUI_URL or http://127.0.0.1:8188).",
+                "Repeat it to make a pool: each prompt goes to the server with the least work, by what their sockets report."})
+    List<String> servers = new ArrayList<>();
 
     @Option(names = "--token-env", paramLabel = "VAR",
             description = "Name of an environment variable holding a bearer token (the token itself never goes on the command line).")
@@ -147,23 +150,26 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     stdout.println("[ComfyUI] started the embedded fake ComfyUI at " + url);
                 }
             } else {
-                url = server != null ? server : env.getOrDefault("COMFYUI_URL", "http://127.0.0.1:8188");
+                url = !servers.isEmpty() ? servers.get(0) : env.getOrDefault("COMFYUI_URL", "http://127.0.0.1:8188");
             }
             ServerConfig config;
+            List<ServerConfig> pool = new ArrayList<>();
             try {
-                config = ServerConfig.of(url).withAuth(auth)
-                        .withMode(pollOnly ? TrackingMode.POLL_ONLY : TrackingMode.AUTO);
-                if (clientId != null) {
-                    config = config.withClientId(clientId);
+                config = config(url, auth);
+                if (!fake && servers.size() > 1) {
+                    for (String each : servers) {
+                        pool.add(config(each, auth));
+                    }
+                    if (inputs.stream().anyMatch(i -> i.chain() != null)) {
+                        throw new UsageException("a chain runs on one server (each step needs the previous step's image there);"
+                                + " give one --server for chain files, or run the chain once per server");
+                    }
                 }
-                if (caCert != null) {
-                    config = config.withTrustedCertificates(caCert);
-                }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | UsageException e) {
                 stderr.println("comfyrun: " + e.getMessage());
                 return ExitCode.USAGE.code();
             }
-            return run(inputs, config);
+            return run(inputs, config, pool);
         } catch (Exception e) {
             stderr.println("comfyrun: " + e);
             return ExitCode.FAILED.code();
@@ -172,6 +178,18 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 fakeServer.close();
             }
         }
+    }
+
+    private ServerConfig config(String url, ServerAuth auth) {
+        ServerConfig config = ServerConfig.of(url).withAuth(auth)
+                .withMode(pollOnly ? TrackingMode.POLL_ONLY : TrackingMode.AUTO);
+        if (clientId != null) {
+            config = config.withClientId(clientId);
+        }
+        if (caCert != null) {
+            config = config.withTrustedCertificates(caCert);
+        }
+        return config;
     }
 
     /** A workflow or chain file, parsed and checked before anything is sent. */
@@ -215,7 +233,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         return ServerAuth.bearer(token.strip());
     }
 
-    private int run(List<Input> inputs, ServerConfig config) throws InterruptedException {
+    private int run(List<Input> inputs, ServerConfig config, List<ServerConfig> poolMembers) throws InterruptedException {
         ConsoleView console = new ConsoleView(stdout, liveConsole && !json);
         JsonEvents events = json ? new JsonEvents(stdout) : null;
         boolean single = inputs.size() == 1 && inputs.get(0).chain() == null;
@@ -231,10 +249,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named("comfyrun-ticker"));
         try (ComfyClient client = ComfyClient.create()) {
             OutputHandling outputs = OutputHandling.to(new LocalDirectorySink(out), io);
+            ServerPool pool = poolMembers.isEmpty() ? null : CliPool.of(client, poolMembers);
             List<BatchJob> jobs = new ArrayList<>();
             for (Input input : inputs) {
                 BatchJob job;
-                if (input.chain() == null) {
+                if (input.chain() == null && pool != null) {
+                    String prefix = single ? ProgressLog.PREFIX : "[ComfyUI " + input.name() + "] ";
+                    job = new PooledJob(input.name(), pool, input.workflow(), deadlines,
+                            listener(single ? "" : input.name(), console, events, logs), CliPool.notes(prefix, console::line, json), outputs);
+                } else if (input.chain() == null) {
                     job = new PromptJob(input.name(), client, config, input.workflow(), deadlines,
                             listener(single ? "" : input.name(), console, events, logs), outputs, handles::add);
                 } else {

@@ -336,8 +336,9 @@ final class PoolBench {
     Runs all(boolean quick) throws Exception {
         int n = quick ? 200 : 1000;
         int concurrency = 40; // 4 per server, as a batch with a concurrency limit keeps
-        Run pool = run("pool", Routing.POOL, 10, n, concurrency, TIME_SCALE, false);
+        run("warm-up (not reported)", Routing.POOL, 10, quick ? 100 : 300, concurrency, TIME_SCALE, false); // JIT, sockets code
         Run rr = run("round-robin", Routing.ROUND_ROBIN, 10, n, concurrency, TIME_SCALE, false);
+        Run pool = run("pool", Routing.POOL, 10, n, concurrency, TIME_SCALE, false);
         Run killed = run("pool, one server killed at 30%", Routing.POOL, 10, n, concurrency, TIME_SCALE, true);
         return new Runs(pool, rr, killed);
     }

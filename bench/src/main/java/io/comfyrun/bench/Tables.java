@@ -270,7 +270,7 @@ final class Tables {
         t.row("prompts per server", Cell.of(p.promptsPerServer().values() + " (round-robin: "
                 + rr.promptsPerServer().values() + ")"), none, none);
         t.row(String.format("one server killed at 30%%: completed / succeeded / posted twice; outcomes"),
-                Cell.judged(String.format("%,d / %,d / %d; %s; %d had been accepted by the killed server", k.completed(),
+                Cell.judged(String.format("%,d / %,d / %d; %s; %d had been posted to the killed server before it died", k.completed(),
                         k.succeeded(), k.postedTwice(), k.outcomes(), k.acceptedByKilled()),
                         k.completed() == k.prompts() && k.postedTwice() == 0 && k.postedNowhere() == 0), none, none);
         t.note("bench/run, or `java -jar bench/target/comfyrun-bench.jar --pool-only` for this table alone. Ten in-process "
@@ -278,7 +278,8 @@ final class Tables {
                 + "(seeded), so prompts are uneven and a server can fall behind. A batch keeps " + p.concurrency()
                 + " in flight. Pool: each prompt goes to the member with the least work by its socket's last "
                 + "queue_remaining and our own prompts in flight there (ties round-robin), with no extra request. "
-                + "Round-robin: the same prompts, each to the next server in turn.");
+                + "Round-robin: the same prompts, each to the next server in turn. A warm-up run (300 prompts, not reported) "
+                + "comes first, then round-robin, then the pool, so neither measured run pays for the JIT.");
         t.note("Engine CPU = the process's CPU time minus the CPU time of the fakes' own threads (their names start with "
                 + "fake-comfyui); garbage collection is counted as the engine's. Requests are counted in the fakes' journals "
                 + "(the WebSocket upgrade excluded). Spread uses the same socket-reported queue_remaining the router reads. "

@@ -281,6 +281,20 @@ class ServerPoolTest {
     }
 
     @Test
+    void whenNoMemberCanBeReachedThePromptEndsUnreachableNamingEveryMemberTried() throws Exception {
+        ServerPool pool = ServerPool.builder("farm").member("gpu-x", ServerConfig.of(deadUrl()))
+                .member("gpu-y", ServerConfig.of(deadUrl())).build(client);
+        List<io.comfyrun.client.progress.PromptEvent> events = new CopyOnWriteArrayList<>();
+        PooledPrompt p = pool.submit(prompt(1, 4).withDeadlines(Deadlines.DEFAULTS.withConnect(Duration.ofSeconds(1))), events::add);
+        PromptResult r = await(p);
+        assertThat(r.outcome()).isEqualTo(Outcome.UNREACHABLE);
+        assertThat(r.firstError()).contains("no member of pool farm could be reached (tried [gpu-x, gpu-y])");
+        assertThat(p.skipped()).extracting(PoolMember::name).containsExactly("gpu-x", "gpu-y");
+        assertThat(events).filteredOn(e -> e instanceof io.comfyrun.client.progress.PromptEvent.Finished)
+                .as("the listener sees one end, not one per member").hasSize(1);
+    }
+
+    @Test
     void badPoolDefinitionsAreRefusedWithTheirNames() {
         ServerConfig one = ServerConfig.of("http://127.0.0.1:1/");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServerPool.builder("farm").build(client))

@@ -67,9 +67,19 @@ public final class BenchMain {
                     System.out.println(new EngineBench(new Workflows(root.resolve("bench/workflows")), h).inFlight(n).toJson());
                     System.exit(0);
                 }
+                case "--pool-only" -> {
+                    // issue 12's scenario alone (10 servers in one pool, 1,000 prompts; round-robin; one killed), printed
+                    // as JSON and as the report's table, docs untouched
+                    Report r = new Report();
+                    PoolBench.Runs runs = new PoolBench(new Workflows(root.resolve("bench/workflows"))).all(false);
+                    Tables.pool(r, runs);
+                    System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(runs.toJson()));
+                    System.out.println(r.markdown(""));
+                    System.exit(0);
+                }
                 default -> {
                     System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick] [--fanout-only]"
-                            + " [--in-flight-only N]");
+                            + " [--in-flight-only N] [--pool-only]");
                     System.exit(64);
                 }
             }
@@ -212,6 +222,11 @@ public final class BenchMain {
         rawFull.put("comfyrun_8_in_flight_runs_per_second", Stats.round(eFull8));
         pFull.forEach((p, r) -> rawFull.set(p.arg, r.toJson()));
 
+        // issue 12: a pool of 10 servers, 1,000 prompts; round-robin as the baseline; one server killed mid-batch
+        say("pool of 10 fake servers: 1,000 prompts routed by load, round-robin, and with one server killed");
+        PoolBench.Runs poolRuns = new PoolBench(wf).all(quick);
+        raw.set("pool", poolRuns.toJson());
+
         // 9 (container last: slowest and optional)
         say("fake server start as a container");
         String container = Containers.startTime(root, raw);
@@ -227,6 +242,7 @@ public final class BenchMain {
 
         tables(eSeq, pSeq, eIn, pIn, e1, e100, s1, s100, eRc, pRc, heapPer, heapN, growth, total - warm, warm, lines, pTrain,
                 fan, inProc, container, eFull, eFull8, pFull);
+        Tables.pool(report, poolRuns);
         Path docs = root.resolve("docs");
         Files.createDirectories(docs);
         Files.writeString(docs.resolve("benchmarks.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(raw) + "\n");

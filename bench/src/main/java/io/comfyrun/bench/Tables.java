@@ -240,4 +240,51 @@ final class Tables {
         }
         return Cell.of(String.format("%.1f runs/s (n=%d, standalone fake)", r.runsPerSecond(), r.n()));
     }
+
+    /** Issue 12: one engine, a pool of 10 fake servers, 1,000 prompts; round-robin as the baseline; one server killed. */
+    static void pool(Report report, PoolBench.Runs runs) {
+        PoolBench.Run p = runs.pool();
+        PoolBench.Run rr = runs.roundRobin();
+        PoolBench.Run k = runs.killed();
+        Cell none = Cell.of("no server pools");
+        Table t = report.table(String.format("A pool of %d servers, %,d prompts (%d in flight), one engine", p.servers(),
+                p.prompts(), p.concurrency()), "exactly one socket per server; 0 prompts lost or posted twice");
+        t.row("WebSocket upgrades the servers received (open at the end)",
+                Cell.judged(p.websocketUpgrades() + " (" + p.connectionsOpenAtEnd() + " open)",
+                        p.websocketUpgrades() == p.servers() && p.connectionsOpenAtEnd() == p.servers()), none, none);
+        t.row("prompts lost / posted twice", Cell.judged((p.prompts() - p.succeeded()) + " / " + p.postedTwice(),
+                p.succeeded() == p.prompts() && p.postedTwice() == 0 && p.postedNowhere() == 0), none, none);
+        t.row("engine CPU per prompt", Cell.of(f(p.engineCpuMsPerPrompt()) + " ms"), none, none);
+        t.row("HTTP requests per prompt (every route, health checks included)", Cell.of(f(p.requestsPerPrompt()) + " "
+                + p.requestsByRoute()), none, none);
+        t.row("heap: peak in use during the run / retained after it (engine and the 10 in-process fakes)",
+                Cell.of(String.format("%.1f MB / %.1f MB", p.heapPeakBytes() / 1e6, p.heapRetainedBytes() / 1e6)), none, none);
+        t.row("queue-depth spread across servers (deepest − shallowest, sampled every 100 ms): mean / p95 / max",
+                Cell.judged(String.format("%s / %s / %d (round-robin: %s / %s / %d)", f(p.spreadMean()), f(p.spreadP95()),
+                        p.spreadMax(), f(rr.spreadMean()), f(rr.spreadP95()), rr.spreadMax()), p.spreadMean() <= rr.spreadMean()),
+                none, none);
+        t.row("time to drain vs the ideal (total execution time / servers)",
+                Cell.of(String.format("%s s vs %s s (×%s); round-robin %s s (×%s)", f(p.drainSeconds()), f(p.idealSeconds()),
+                        f(p.drainSeconds() / p.idealSeconds()), f(rr.drainSeconds()), f(rr.drainSeconds() / rr.idealSeconds()))),
+                none, none);
+        t.row("prompts per server", Cell.of(p.promptsPerServer().values() + " (round-robin: "
+                + rr.promptsPerServer().values() + ")"), none, none);
+        t.row(String.format("one server killed at 30%%: completed / succeeded / posted twice; outcomes"),
+                Cell.judged(String.format("%,d / %,d / %d; %s; %d had been posted to the killed server before it died", k.completed(),
+                        k.succeeded(), k.postedTwice(), k.outcomes(), k.acceptedByKilled()),
+                        k.completed() == k.prompts() && k.postedTwice() == 0 && k.postedNowhere() == 0), none, none);
+        t.note("bench/run, or `java -jar bench/target/comfyrun-bench.jar --pool-only` for this table alone. Ten in-process "
+                + "fakes at time scale " + f(PoolBench.TIME_SCALE) + "; each prompt is txt2img with 5 to 40 KSampler steps "
+                + "(seeded), so prompts are uneven and a server can fall behind. A batch keeps " + p.concurrency()
+                + " in flight. Pool: each prompt goes to the member with the least work by its socket's last "
+                + "queue_remaining and our own prompts in flight there (ties round-robin), with no extra request. "
+                + "Round-robin: the same prompts, each to the next server in turn. A warm-up run (300 prompts, not reported) "
+                + "comes first, then round-robin, then the pool, so neither measured run pays for the JIT.");
+        t.note("Engine CPU = the process's CPU time minus the CPU time of the fakes' own threads (their names start with "
+                + "fake-comfyui); garbage collection is counted as the engine's. Requests are counted in the fakes' journals "
+                + "(the WebSocket upgrade excluded). Spread uses the same socket-reported queue_remaining the router reads. "
+                + "Killed: at 30% done one fake is closed (its port stops answering); prompts it had accepted end without a "
+                + "result (never posted elsewhere), prompts routed to it before the engine saw the loss end when their "
+                + "submit deadline (10 s) passes, every other prompt runs on the nine others.");
+    }
 }

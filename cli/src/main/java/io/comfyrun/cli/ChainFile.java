@@ -41,6 +41,16 @@ record ChainFile(String name, List<Chain.Step> steps) {
     }
 
     static ChainFile read(Path file, JsonNode root) {
+        return read(file, root, WorkflowOverrides.none());
+    }
+
+    /**
+     * @param global the command line's {@code --set} options: applied to every step where they resolve, before
+     *               the step's own {@code "set"} (which wins); one that resolves in no step is an error
+     */
+    static ChainFile read(Path file, JsonNode root, WorkflowOverrides global) {
+        ChainOverrides globalSets = new ChainOverrides(global);
+        List<String> stepNames = new ArrayList<>();
         String where = file.toString();
         String name = root.path("name").isTextual() ? root.get("name").asText() : stripJson(file.getFileName().toString());
         JsonNode steps = root.get("steps");
@@ -62,6 +72,8 @@ record ChainFile(String name, List<Chain.Step> steps) {
                 throw new InvalidWorkflowException(at + " (" + stepName + ") needs \"workflow\": a file name or an inline API-format workflow");
             }
             Workflow workflow = wf.isTextual() ? Workflow.parse(dir.resolve(wf.asText())) : Workflow.fromJson(wf, at);
+            stepNames.add(stepName);
+            workflow = globalSets.apply(workflow, at + " (" + stepName + ")");
             JsonNode set = step.get("set");
             if (set != null) {
                 if (!set.isObject()) {
@@ -92,6 +104,7 @@ record ChainFile(String name, List<Chain.Step> steps) {
                 throw new InvalidWorkflowException(at + " (" + stepName + "): \"into\": " + e.getMessage(), e);
             }
         }
+        globalSets.requireAllUsed(where, stepNames);
         return new ChainFile(name, list);
     }
 

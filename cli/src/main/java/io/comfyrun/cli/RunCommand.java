@@ -1,6 +1,7 @@
 package io.comfyrun.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.comfyrun.client.ComfyClient;
 import io.comfyrun.client.Deadlines;
 import io.comfyrun.client.Outcome;
@@ -19,6 +20,8 @@ import io.comfyrun.client.batch.JobResult;
 import io.comfyrun.client.batch.OutputHandling;
 import io.comfyrun.client.batch.PromptJob;
 import io.comfyrun.client.files.DownloadedFile;
+import io.comfyrun.client.pool.PooledJob;
+import io.comfyrun.client.pool.ServerPool;
 import io.comfyrun.client.files.LocalDirectorySink;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.log.LogFormat;
@@ -59,7 +62,8 @@ import picocli.CommandLine.Parameters;
             "a chosen output image of each step is uploaded into a chosen input of the next."},
         footer = {"",
             "Exit codes: 0 success, 1 failed, 2 usage error or invalid workflow, 3 rejected by the server's validation,",
-            "            4 server unreachable, 5 timed out, 6 interrupted or cancelled (Ctrl-C cancels our prompt on the server).",
+            "            4 server unreachable, 5 timed out, 6 interrupted or cancelled (Ctrl-C or SIGTERM cancels our prompt on the server;",
+            "            a background job of a non-interactive shell ignores Ctrl-C: send it SIGTERM).",
             "Examples:",
             "  comfyrun run --fake examples/workflows/txt2img.json",
             "  comfyrun run --server http://gpu-1:8188 --set KSampler.seed=42 --set '\"Positive Prompt\".text=a red fox' wf.json",
@@ -67,8 +71,9 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--server", paramLabel = "URL",
-            description = "ComfyUI base URL, may carry a sub-path (default: $COMFYUI_URL or http://127.0.0.1:8188).")
-    String server;
+            description = {"ComfyUI base URL, may carry a sub-path (default: $COMFYUI_URL or http://127.0.0.1:8188).",
+                "Repeat it to make a pool: each prompt goes to the server with the least work, by what their sockets report."})
+    List<String> servers = new ArrayList<>();
 
     @Option(names = "--token-env", paramLabel = "VAR",
             description = "Name of an environment variable holding a bearer token (the token itself never goes on the command line).")
@@ -79,7 +84,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     Path caCert;
 
     @Option(names = "--set", paramLabel = "K=V",
-            description = "Override an input: 3.seed=42 (node id), KSampler.seed=42 (unique class), \"Positive Prompt\".text=... (title). Repeatable; applies to every workflow (chains use their per-step \"set\").")
+            description = "Override an input: 3.seed=42 (node id), KSampler.seed=42 (unique class), \"Positive Prompt\".text=... (title). Repeatable; applies to every workflow, and to every chain step with that node input (a step's own \"set\" wins).")
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Directory for the outputs (default: ${DEFAULT-VALUE}).")
@@ -149,23 +154,26 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     stdout.println("[ComfyUI] started the embedded fake ComfyUI at " + url);
                 }
             } else {
-                url = server != null ? server : env.getOrDefault("COMFYUI_URL", "http://127.0.0.1:8188");
+                url = !servers.isEmpty() ? servers.get(0) : env.getOrDefault("COMFYUI_URL", "http://127.0.0.1:8188");
             }
             ServerConfig config;
+            List<ServerConfig> pool = new ArrayList<>();
             try {
-                config = ServerConfig.of(url).withAuth(auth)
-                        .withMode(pollOnly ? TrackingMode.POLL_ONLY : TrackingMode.AUTO);
-                if (clientId != null) {
-                    config = config.withClientId(clientId);
+                config = config(url, auth);
+                if (!fake && servers.size() > 1) {
+                    for (String each : servers) {
+                        pool.add(config(each, auth));
+                    }
+                    if (inputs.stream().anyMatch(i -> i.chain() != null)) {
+                        throw new UsageException("a chain runs on one server (each step needs the previous step's image there);"
+                                + " give one --server for chain files, or run the chain once per server");
+                    }
                 }
-                if (caCert != null) {
-                    config = config.withTrustedCertificates(caCert);
-                }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | UsageException e) {
                 stderr.println("comfyrun: " + e.getMessage());
                 return ExitCode.USAGE.code();
             }
-            return run(inputs, config);
+            return run(inputs, config, pool);
         } catch (Exception e) {
             stderr.println("comfyrun: " + e);
             return ExitCode.FAILED.code();
@@ -174,6 +182,18 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 fakeServer.close();
             }
         }
+    }
+
+    private ServerConfig config(String url, ServerAuth auth) {
+        ServerConfig config = ServerConfig.of(url).withAuth(auth)
+                .withMode(pollOnly ? TrackingMode.POLL_ONLY : TrackingMode.AUTO);
+        if (clientId != null) {
+            config = config.withClientId(clientId);
+        }
+        if (caCert != null) {
+            config = config.withTrustedCertificates(caCert);
+        }
+        return config;
     }
 
     /** A workflow or chain file, parsed and checked before anything is sent. */
@@ -197,7 +217,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 // not JSON: Workflow.parse below reports it with line and column
             }
             if (ChainFile.isChain(tree)) {
-                ChainFile chain = ChainFile.read(file, tree);
+                ChainFile chain = ChainFile.read(file, tree, sets);
                 inputs.add(new Input(chain.name(), null, chain, null));
             } else {
                 inputs.add(WorkflowFormat.detect(tree) == WorkflowFormat.UI
@@ -219,9 +239,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         return ServerAuth.bearer(token.strip());
     }
 
-    private int run(List<Input> inputs, ServerConfig config) throws InterruptedException {
+    private int run(List<Input> inputs, ServerConfig config, List<ServerConfig> poolMembers) throws InterruptedException {
         try {
-            return runConverted(inputs, config);
+            return runConverted(inputs, config, poolMembers);
         } catch (InvalidWorkflowException e) {
             stderr.println("comfyrun: " + e.getMessage());
             return ExitCode.USAGE.code();
@@ -231,8 +251,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    private int runConverted(List<Input> inputs, ServerConfig config) throws InterruptedException,
-            UiFormatFile.CatalogueUnavailable {
+    private int runConverted(List<Input> inputs, ServerConfig config, List<ServerConfig> poolMembers)
+            throws InterruptedException, UiFormatFile.CatalogueUnavailable {
         ConsoleView console = new ConsoleView(stdout, liveConsole && !json);
         JsonEvents events = json ? new JsonEvents(stdout) : null;
         boolean single = inputs.size() == 1 && inputs.get(0).chain() == null;
@@ -248,21 +268,34 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(named("comfyrun-ticker"));
         try (ComfyClient client = ComfyClient.create()) {
             OutputHandling outputs = OutputHandling.to(new LocalDirectorySink(out), io);
+            ServerPool pool = poolMembers.isEmpty() ? null : CliPool.of(client, poolMembers);
             List<BatchJob> jobs = new ArrayList<>();
             for (Input input : inputs) {
+                Workflow workflow = input.workflow();
+                ObjectNode extraData = null;
                 if (input.ui() != null) {
-                    // converted once the server (and so its node catalogue) is known
+                    // converted once the server (and so its node catalogue) is known; a pool's members are
+                    // expected to share one catalogue, so the first member's is used
                     LoadedWorkflow w = input.ui().convert(client, config, json ? stderr : stdout);
-                    jobs.add(new PromptJob(input.name(), client, config, w.workflow(), deadlines,
-                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add)
-                            .withExtraData(w.extraData()));
-                } else if (input.chain() == null) {
-                    jobs.add(new PromptJob(input.name(), client, config, input.workflow(), deadlines,
-                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add));
-                } else {
-                    jobs.add(new Chain(input.name(), client, config, input.chain().steps(), deadlines,
-                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, handles::add));
+                    workflow = w.workflow();
+                    extraData = w.extraData();
                 }
+                BatchJob job;
+                if (input.chain() == null && pool != null) {
+                    String prefix = single ? ProgressLog.PREFIX : "[ComfyUI " + input.name() + "] ";
+                    job = new PooledJob(input.name(), pool, workflow, deadlines,
+                            listener(single ? "" : input.name(), console, events, logs), CliPool.notes(prefix, console::line, json), outputs)
+                            .withExtraData(extraData);
+                } else if (input.chain() == null) {
+                    job = new PromptJob(input.name(), client, config, workflow, deadlines,
+                            listener(single ? "" : input.name(), console, events, logs), outputs, handles::add)
+                            .withExtraData(extraData);
+                } else {
+                    job = new Chain(input.name(), client, config, input.chain().steps(), deadlines,
+                            step -> listener(input.name() + "/" + step.name(), console, events, logs), outputs, handles::add);
+                }
+                // NDJSON reports files once, in the result object; the console prints them as each item ends
+                jobs.add(events != null ? job : new ReportedJob(job, single ? ProgressLog.PREFIX : "[ComfyUI " + input.name() + "] ", console::line));
             }
             ticker.scheduleAtFixedRate(() -> {
                 synchronized (logs) {
@@ -405,15 +438,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             events.write(m);
             return;
         }
+        // saved lines and failures were printed as each job ended (ReportedJob); jobs never started are left
         for (JobResult job : result.jobs()) {
-            String prefix = single ? ProgressLog.PREFIX : "[ComfyUI " + job.name() + "] ";
-            for (DownloadedFile f : job.files()) {
-                console.line(prefix + (f.ok() ? "saved " + f.location() + " (" + f.bytes() + " bytes)" : "NOT saved: " + f.error()));
-            }
             if (job.skipped()) {
-                console.line(prefix + job.message());
-            } else if (!job.succeeded() && !job.message().isEmpty() && job.prompts().isEmpty()) {
-                console.line(prefix + job.message());
+                console.line((single ? ProgressLog.PREFIX : "[ComfyUI " + job.name() + "] ") + job.message());
             }
         }
         if (result.jobs().size() > 1) {

@@ -85,6 +85,8 @@ public final class ServerConnection implements Closeable {
     /** Why the last health check failed (a TLS trust error, a timeout...), for the message of an unreachable prompt. */
     private volatile String lastConnectError;
     private volatile boolean jobsApi = true;
+    /** queue_remaining of the last status frame, -1 before the first; written by the socket reader only. */
+    private volatile int queueRemaining = -1;
 
     private final AtomicBoolean pollRunning = new AtomicBoolean();
     private final AtomicBoolean queueFetchRunning = new AtomicBoolean();
@@ -142,6 +144,14 @@ public final class ServerConnection implements Closeable {
     /** Prompts currently followed on this connection. */
     public int inFlight() {
         return trackers.size();
+    }
+
+    /**
+     * The server's {@code queue_remaining} (running + pending, every client's) from the last {@code status} frame on
+     * the shared socket, or -1 before the first one. No request is made: routing reads what the socket reported.
+     */
+    public int queueRemaining() {
+        return queueRemaining;
     }
 
     /** {@code system.comfyui_version} as reported by the health check, once known. */
@@ -800,7 +810,8 @@ public final class ServerConnection implements Closeable {
                             : "a malformed (not a ComfyUI JSON message)",
                     config.baseUrl(), text.length(), text.substring(0, Math.min(80, text.length())));
         }
-        if (m instanceof ServerMessage.Status) {
+        if (m instanceof ServerMessage.Status st) {
+            queueRemaining = st.queueRemaining();
             queueFetchWanted = true;
             return;
         }

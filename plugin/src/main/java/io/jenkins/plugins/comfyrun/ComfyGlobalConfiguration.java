@@ -38,6 +38,7 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     private List<ComfyServer> servers = new ArrayList<>();
     private String defaultServer;
     private boolean allowServerUrl = true;
+    private List<ComfyServerPool> pools = new ArrayList<>();
 
     public ComfyGlobalConfiguration() {
         load();
@@ -120,6 +121,68 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     public void setAllowServerUrl(boolean allowServerUrl) {
         this.allowServerUrl = allowServerUrl;
         save();
+    }
+
+    /** Named sets of the configured servers that share the work of a batch (see {@link ComfyServerPool}). */
+    public List<ComfyServerPool> getPools() {
+        return Collections.unmodifiableList(pools == null ? List.of() : pools);
+    }
+
+    @DataBoundSetter
+    public void setPools(List<ComfyServerPool> pools) {
+        String problem = problemWithPools(pools, servers);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        this.pools = new ArrayList<>(pools == null ? List.of() : pools);
+        save();
+    }
+
+    /** The pool of that name, or null. */
+    public ComfyServerPool findPool(String name) {
+        for (ComfyServerPool p : getPools()) {
+            if (p.getName() != null && p.getName().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Null when the pools are valid; else one sentence naming the pool and member at fault. */
+    static String problemWithPools(List<ComfyServerPool> list, List<ComfyServer> servers) {
+        Set<String> names = new HashSet<>();
+        Set<String> serverNames = new HashSet<>();
+        for (ComfyServer s : servers == null ? List.<ComfyServer>of() : servers) {
+            serverNames.add(s.getName());
+        }
+        int i = 0;
+        for (ComfyServerPool p : list == null ? List.<ComfyServerPool>of() : list) {
+            i++;
+            if (p.getName() == null) {
+                return "ComfyUI server pool #" + i + " has no name: pipelines select pools by name (server: 'farm')";
+            }
+            if (!names.add(p.getName())) {
+                return "two ComfyUI server pools are named '" + p.getName() + "': names must be unique";
+            }
+            if (serverNames.contains(p.getName())) {
+                return "ComfyUI server pool '" + p.getName() + "' has the name of a server; server: '" + p.getName()
+                        + "' must name one or the other";
+            }
+            if (p.getMembers().isEmpty()) {
+                return "ComfyUI server pool '" + p.getName() + "' has no members: add configured servers to it";
+            }
+            Set<String> members = new HashSet<>();
+            for (ComfyServerPool.Member m : p.getMembers()) {
+                if (m.getServer() == null || !serverNames.contains(m.getServer())) {
+                    return "ComfyUI server pool '" + p.getName() + "': member '" + m.getServer() + "' is not a configured server"
+                            + " (known: " + String.join(", ", serverNames) + ")";
+                }
+                if (!members.add(m.getServer())) {
+                    return "ComfyUI server pool '" + p.getName() + "' lists server '" + m.getServer() + "' twice";
+                }
+            }
+        }
+        return null;
     }
 
     /** The configured server of that name, or null. */

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  * [ComfyUI] prompt 5f1c2a… submitted to http://gpu-1:8188 (websocket)
- * [ComfyUI] queued: position 2 of 3
+ * [ComfyUI] queued on http://gpu-1:8188, 1 pending prompt ahead of ours (its queue: 3 running + pending, ours included)
  * [ComfyUI] started; cached 2 nodes: 4 CheckpointLoaderSimple, 5 EmptyLatentImage
  * [ComfyUI] node 3 KSampler: 45% (9/20) · workflow 61% · ETA 4 s
  * [ComfyUI] node 9 SaveImage: wrote ComfyUI_00001_.png
@@ -135,6 +135,7 @@ public final class ProgressLog implements ProgressListener {
     /** What has been printed for one prompt, to decide what the next event deserves. */
     private static final class PromptState {
         final Instant submittedAt;
+        String server;
         String queuedText;
         Instant queuedSince;
         Instant lastQueuedLine;
@@ -177,6 +178,7 @@ public final class ProgressLog implements ProgressListener {
         String id = event.promptId();
         PromptState s = prompts.computeIfAbsent(id, k -> new PromptState(now));
         if (event instanceof PromptEvent.Submitted e) {
+            s.server = LogFormat.server(e.server());
             line("prompt " + LogFormat.promptId(id) + " submitted to " + LogFormat.server(e.server()) + " (" + method(e.method()) + ")");
         } else if (event instanceof PromptEvent.Queued e) {
             queued(s, e, now);
@@ -234,14 +236,17 @@ public final class ProgressLog implements ProgressListener {
         if (s.started) {
             return;
         }
-        String text = "position " + e.position() + " of " + e.total();
+        // Whose queue and what is ahead: "position 1 of 2" read as "first of our two prompts" to users.
+        int ahead = Math.max(0, e.position() - 1);
+        String text = "on " + (s.server == null ? "the server" : s.server) + ", " + LogFormat.plural(ahead, "pending prompt")
+                + " ahead of ours (its queue: " + e.total() + " running + pending, ours included)";
         if (!text.equals(s.queuedText)) {
             if (s.queuedSince == null) {
                 s.queuedSince = now;
             }
             s.queuedText = text;
             s.lastQueuedLine = now;
-            line("queued: " + text);
+            line("queued " + text);
         } else {
             queuedHeartbeat(s, now);
         }
@@ -253,7 +258,7 @@ public final class ProgressLog implements ProgressListener {
         }
         if (!now.isBefore(s.lastQueuedLine.plus(queuedHeartbeat))) {
             s.lastQueuedLine = now;
-            line("still queued: " + s.queuedText + " (waiting " + LogFormat.duration(Duration.between(s.queuedSince, now)) + ")");
+            line("still queued " + s.queuedText + " (waiting " + LogFormat.duration(Duration.between(s.queuedSince, now)) + ")");
         }
     }
 

@@ -64,7 +64,7 @@ class ProgressLogTest {
 
         assertThat(lines).containsExactly(
                 "[ComfyUI] prompt 5f1c2a… submitted to http://gpu-1:8188 (websocket)",
-                "[ComfyUI] queued: position 2 of 3",
+                "[ComfyUI] queued on http://gpu-1:8188, 1 pending prompt ahead of ours (its queue: 3 running + pending, ours included)",
                 "[ComfyUI] started; cached 2 nodes: 4 CheckpointLoaderSimple, 5 EmptyLatentImage",
                 "[ComfyUI] node 3 KSampler: running",
                 "[ComfyUI] node 3 KSampler: 0% (0/20)",
@@ -144,9 +144,9 @@ class ProgressLogTest {
         log.onEvent(new PromptEvent.Heartbeat(P, PromptPhase.RUNNING, Duration.ofMinutes(5)));
         log.tick();
         assertThat(lines).containsExactly(
-                "[ComfyUI] queued: position 3 of 3",
-                "[ComfyUI] still queued: position 3 of 3 (waiting 1 min 01 s)",
-                "[ComfyUI] queued: position 1 of 2",
+                "[ComfyUI] queued on the server, 2 pending prompts ahead of ours (its queue: 3 running + pending, ours included)",
+                "[ComfyUI] still queued on the server, 2 pending prompts ahead of ours (its queue: 3 running + pending, ours included) (waiting 1 min 01 s)",
+                "[ComfyUI] queued on the server, 0 pending prompts ahead of ours (its queue: 2 running + pending, ours included)",
                 "[ComfyUI] node 3 KSampler: running",
                 "[ComfyUI] still running (5 min 00 s elapsed)");
     }

@@ -145,6 +145,11 @@ public final class FakeComfyUI implements AutoCloseable {
         return server.port();
     }
 
+    /** Whether the server still listens (false once {@link #close()} has run). */
+    public boolean isRunning() {
+        return server.isOpen();
+    }
+
     public Journal journal() {
         return journal;
     }
@@ -175,6 +180,17 @@ public final class FakeComfyUI implements AutoCloseable {
     public FakeComfyUI models(String folder, java.util.List<String> names) {
         files.setModels(folder, names);
         return this;
+    }
+
+    /**
+     * Drops the execution cache, as {@code POST /free {"free_memory": true}} does: the next prompt runs every node.
+     * Queue and history are kept.
+     */
+    public void freeMemory() {
+        onEngine(() -> {
+            worker.freeMemory();
+            return null;
+        });
     }
 
     /**

@@ -231,6 +231,17 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
         setCommand(command.toArray(String[]::new));
     }
 
+    /**
+     * Starts the container. Before the first start in this JVM, checks that Testcontainers will not need images this
+     * Docker engine cannot pull (its Ryuk reaper, and the alpine probe inside a container), and fails at once naming
+     * the environment variables to set if it would; see {@link FakeComfyUIEnvironmentException}.
+     */
+    @Override
+    public void start() {
+        TestcontainersPreflight.checkOnce();
+        super.start();
+    }
+
     /** The port the fake is reachable on from this host. */
     public int getPort() {
         return getMappedPort(COMFYUI_PORT);

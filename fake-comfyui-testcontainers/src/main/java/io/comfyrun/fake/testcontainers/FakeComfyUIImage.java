@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.Set;
 import java.util.concurrent.Future;
 
@@ -59,6 +61,7 @@ public final class FakeComfyUIImage {
     public static final String GROUP_ID = "io.comfyrun";
     public static final String ARTIFACT_ID = "fake-comfyui";
     public static final String CLASSIFIER = "standalone";
+    private static final String MAIN_CLASS = "io.comfyrun.fake.Main";
 
     /** This module's version, which is the version of the standalone jar it looks for. */
     public static String version() {
@@ -70,6 +73,19 @@ public final class FakeComfyUIImage {
             return p.getProperty("version", "unknown");
         } catch (IOException e) {
             return "unknown";
+        }
+    }
+
+    /** Whether this is the runnable jar: its manifest names the fake's main class. */
+    static boolean isStandalone(Path jar) {
+        if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+            return false;
+        }
+        try (JarFile j = new JarFile(jar.toFile())) {
+            Manifest m = j.getManifest();
+            return m != null && MAIN_CLASS.equals(m.getMainAttributes().getValue("Main-Class"));
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -110,7 +126,10 @@ public final class FakeComfyUIImage {
             String fileName = standaloneFileName();
             for (String entry : classPath.split(File.pathSeparator)) {
                 Path p = entry.isEmpty() ? null : Path.of(entry).getFileName();
-                if (p != null && p.toString().equals(fileName)) {
+                // by its repository name, or (resolved from a reactor, where Maven hands over the built file as it
+                // is) any fake-comfyui jar that is runnable: the library jar has no Main-Class
+                if (p != null && (p.toString().equals(fileName)
+                        || p.toString().startsWith(ARTIFACT_ID) && isStandalone(Path.of(entry)))) {
                     candidates.add(Path.of(entry));
                 }
             }

@@ -7,6 +7,10 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +37,24 @@ class StandaloneJarByCoordinatesTest {
         String classPath = dir.resolve("other.jar") + File.pathSeparator + jar;
         assertThat(FakeComfyUIImage.locateJar(null, null, classPath, dir.resolve("empty-repo"), dir))
                 .isEqualTo(jar.toAbsolutePath().normalize());
+    }
+
+    @Test
+    void inAReactorBuildTheRunnableJarIsRecognisedByItsManifest(@TempDir Path dir) throws IOException {
+        Path library = dir.resolve("fake-comfyui-0.1.0.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(library), new Manifest())) {
+            j.putNextEntry(new ZipEntry("io/comfyrun/fake/Main.class"));
+        }
+        Manifest runnable = new Manifest();
+        runnable.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        runnable.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "io.comfyrun.fake.Main");
+        Path built = Files.createDirectories(dir.resolve("fake-comfyui/target")).resolve("fake-comfyui.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(built), runnable)) {
+            j.putNextEntry(new ZipEntry("io/comfyrun/fake/Main.class"));
+        }
+        String classPath = library + File.pathSeparator + built;
+        assertThat(FakeComfyUIImage.locateJar(null, null, classPath, dir.resolve("m2"), dir.resolve("x")))
+                .isEqualTo(built.toAbsolutePath().normalize());
     }
 
     @Test

@@ -127,6 +127,12 @@ final class AdminRoutes {
                     }
                     yield ok(version());
                 }
+                case "POST /object_info" -> {
+                    ObjectNode o = PythonJson.object();
+                    ArrayNode added = o.putArray("imported");
+                    fake.importObjectInfo(body(req)).forEach(added::add);
+                    yield ok(o);
+                }
                 case "POST /restart" -> new AdminReply(HttpReply.empty(204), fake::restartFromEngine);
                 case "GET /sockets" -> {
                     ArrayNode a = PythonJson.array();
@@ -221,6 +227,10 @@ final class AdminRoutes {
 
     /** Front-door options shape the listening routes, so they are fixed when the server starts. */
     private static Scenario runtimeScenario(JsonNode body) {
+        if (body.has("recordings") || body.has("object_info")) {
+            throw new IllegalArgumentException("recordings and object_info are start-up options of a scenario file "
+                    + "(--scenario session.json); at runtime, POST the object_info to /__fake/object_info");
+        }
         Scenario s = Scenario.fromJson(body);
         if (s.basePath() != null || s.requireAuth() != null || s.authHeader() != null) {
             throw new IllegalArgumentException("base_path, require_auth and auth_header are start-up options: set them"

@@ -308,6 +308,17 @@ public final class FakeComfyUIExtension implements BeforeAllCallback, AfterAllCa
             return this;
         }
 
+        /** See {@link FakeComfyUI.Builder#objectInfo(Path)}: custom node classes from a saved /object_info. */
+        public Builder objectInfo(Path file) {
+            server.objectInfo(file);
+            return this;
+        }
+
+        public Builder objectInfo(com.fasterxml.jackson.databind.JsonNode objectInfo) {
+            server.objectInfo(objectInfo);
+            return this;
+        }
+
         public Builder dataDir(Path dir) {
             server.dataDir(dir);
             return this;

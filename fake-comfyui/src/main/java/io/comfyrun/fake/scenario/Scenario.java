@@ -83,10 +83,14 @@ public record Scenario(Double timeScale, Long seed, Boolean previews, Boolean sa
         }
     }
 
-    /** Every field of a scenario file, by its JSON name ({@code require_auth_set} is what {@link #toJson()} writes). */
+    /**
+     * Every field of a scenario file, by its JSON name ({@code require_auth_set} is what {@link #toJson()} writes;
+     * {@code object_info}, {@code recordings} and {@code recorded_from} are a recorded session's, read by
+     * {@code FakeComfyUI.Builder.scenario(Path)} at start-up).
+     */
     public static final java.util.Set<String> FIELDS = java.util.Set.of("time_scale", "seed", "previews",
             "same_client_id_bug", "comfyui_version", "jobs_api", "base_path", "require_auth", "auth_header",
-            "require_auth_set", "timings", "faults");
+            "require_auth_set", "timings", "faults", "object_info", "recordings", "recorded_from");
 
     /** Unknown fields, and values of the wrong type, are errors naming the field and the known ones. */
     public static Scenario fromJson(JsonNode n) {

@@ -38,6 +38,8 @@ class MainObjectInfoTest {
                     all.append(line).append('\n');
                     if (line.startsWith("fake-comfyui listening on ")) {
                         listening.complete(line.substring("fake-comfyui listening on ".length()).trim());
+                    } else if (line.startsWith("fake-comfyui recording on ")) {
+                        listening.complete(line.substring("fake-comfyui recording on ".length()).split(" ")[0]);
                     }
                 }
                 listening.complete(null);
@@ -66,6 +68,28 @@ class MainObjectInfoTest {
         } finally {
             p.destroy();
             p.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theRecordCommandProxiesAnUpstreamAndWritesItsObjectInfoToTheSession(@TempDir Path dir) throws Exception {
+        Path session = dir.resolve("session.json");
+        try (FakeComfyUI upstream = FakeComfyUI.builder().port(0).start()) {
+            Process p = main(dir, "record", "--upstream", upstream.baseUrl().toString(), "--out", session.toString(),
+                    "--port", "0");
+            try {
+                StringBuilder out = new StringBuilder();
+                String proxy = firstLine(p, out).get(60, TimeUnit.SECONDS);
+                assertThat(proxy).as(out.toString()).startsWith("http://127.0.0.1:");
+                String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxy
+                        + "/system_stats")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(PythonJson.parse(stats).path("system").path("comfyui_version").asText())
+                        .as("answered by the upstream through the proxy").isEqualTo("0.3.64");
+                assertThat(PythonJson.parse(Files.readString(session)).path("object_info").has("KSampler")).isTrue();
+            } finally {
+                p.destroy();
+                p.waitFor(20, TimeUnit.SECONDS);
+            }
         }
     }
 

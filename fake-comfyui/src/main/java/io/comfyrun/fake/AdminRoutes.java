@@ -14,7 +14,13 @@ import io.comfyrun.fake.ws.ClientSocket;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import io.comfyrun.fake.json.StrictFields;
+import io.comfyrun.fake.scenario.VersionProfile;
 
 /**
  * The admin API under {@value #PREFIX}: the same scenario, fault and journal model as the Java API,
@@ -77,13 +83,17 @@ final class AdminRoutes {
                     } else {
                         list.add(b);
                     }
-                    for (JsonNode f : list) {
-                        ObjectNode wrapper = PythonJson.object();
-                        wrapper.putArray("faults").add(f);
-                        for (Fault parsed : Scenario.fromJson(wrapper).faults()) {
-                            ids.add(fake.faults().add(parsed).id());
+                    List<Fault> parsed = new ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        try {
+                            parsed.add(Fault.fromJson(list.get(i)));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException((b.isArray() ? "faults[" + i + "]: " : "")
+                                    + e.getMessage(), e);
                         }
                     }
+                    // all or nothing: one bad fault in a list installs none of them
+                    parsed.forEach(f -> ids.add(fake.faults().add(f).id()));
                     ObjectNode o = PythonJson.object();
                     o.set("ids", ids);
                     yield ok(o);
@@ -93,20 +103,35 @@ final class AdminRoutes {
                     yield AdminReply.of(HttpReply.empty(204));
                 }
                 case "POST /time-scale" -> {
-                    fake.scenario().timeScale(body(req).path("time_scale").asDouble());
+                    StrictFields f = StrictFields.of(body(req), "the time-scale body", Set.of("time_scale"));
+                    Double scale = f.number("time_scale");
+                    if (scale == null || !(scale > 0)) {
+                        throw new IllegalArgumentException("time_scale must be a number above 0, e.g. "
+                                + "{\"time_scale\": 100}, got: " + f.get("time_scale"));
+                    }
+                    fake.scenario().timeScale(scale);
                     yield ok(obj("time_scale", fake.scenario().timeScale()));
                 }
                 case "GET /time-scale" -> ok(obj("time_scale", fake.scenario().timeScale()));
                 case "GET /version" -> ok(version());
                 case "POST /version" -> {
-                    JsonNode b = body(req);
-                    if (b.hasNonNull("comfyui_version")) {
-                        fake.scenario().comfyuiVersion(b.get("comfyui_version").asText());
+                    StrictFields f = StrictFields.of(body(req), "the version body", Set.of("comfyui_version", "jobs_api"));
+                    String v = f.text("comfyui_version");
+                    Boolean jobs = f.bool("jobs_api");
+                    if (v != null) {
+                        VersionProfile.parse(v);
+                        fake.scenario().comfyuiVersion(v);
                     }
-                    if (b.hasNonNull("jobs_api")) {
-                        fake.scenario().jobsApi(b.get("jobs_api").asBoolean());
+                    if (jobs != null) {
+                        fake.scenario().jobsApi(jobs);
                     }
                     yield ok(version());
+                }
+                case "POST /object_info" -> {
+                    ObjectNode o = PythonJson.object();
+                    ArrayNode added = o.putArray("imported");
+                    fake.importObjectInfo(body(req)).forEach(added::add);
+                    yield ok(o);
                 }
                 case "POST /restart" -> new AdminReply(HttpReply.empty(204), fake::restartFromEngine);
                 case "GET /sockets" -> {
@@ -121,15 +146,26 @@ final class AdminRoutes {
                     yield ok(a);
                 }
                 case "POST /models" -> {
-                    JsonNode b = body(req);
+                    StrictFields f = StrictFields.of(body(req), "the models body", Set.of("folder", "names"));
+                    String folder = f.text("folder");
+                    JsonNode list = f.get("names");
+                    if (folder == null || folder.isEmpty() || list == null || !list.isArray()) {
+                        throw new IllegalArgumentException("the models body needs \"folder\" (e.g. \"checkpoints\")"
+                                + " and \"names\" (a list of file names)");
+                    }
                     List<String> names = new ArrayList<>();
-                    b.path("names").forEach(n -> names.add(n.asText()));
-                    fake.models(b.path("folder").asText(), names);
+                    for (JsonNode n : list) {
+                        if (!n.isTextual()) {
+                            throw new IllegalArgumentException("names in the models body must be strings, got: " + n);
+                        }
+                        names.add(n.asText());
+                    }
+                    fake.models(folder, names);
                     yield AdminReply.of(HttpReply.empty(204));
                 }
                 default -> {
                     if ("DELETE".equals(m) && r.startsWith("/faults/")) {
-                        boolean removed = fake.faults().remove(Long.parseLong(r.substring("/faults/".length())));
+                        boolean removed = fake.faults().remove(longParam("fault id", r.substring("/faults/".length())));
                         yield AdminReply.of(HttpReply.empty(removed ? 204 : 404));
                     }
                     yield AdminReply.of(HttpReply.json(404, obj("error", "unknown admin route " + m + " " + req.path()
@@ -141,16 +177,38 @@ final class AdminRoutes {
         }
     }
 
+    /** The journal's query parameters; any other parameter is an error, as is a value that does not parse. */
+    static final Set<String> JOURNAL_PARAMS = Set.of("since", "kind", "limit");
+
     private ObjectNode journal(ApiRequest req) {
-        long since = req.param("since") == null ? -1 : Long.parseLong(req.param("since"));
-        String kind = req.param("kind");
-        int limit = req.param("limit") == null ? Integer.MAX_VALUE : Integer.parseInt(req.param("limit"));
+        for (String p : req.query().keySet()) {
+            if (!JOURNAL_PARAMS.contains(p)) {
+                throw new IllegalArgumentException("unknown journal query parameter '" + p + "'; known: "
+                        + String.join(", ", new TreeSet<>(JOURNAL_PARAMS)));
+            }
+        }
+        long since = req.param("since") == null ? -1 : longParam("since", req.param("since"));
+        String kindParam = req.param("kind");
+        JournalEntry.Kind kind = null;
+        if (kindParam != null) {
+            try {
+                kind = JournalEntry.Kind.valueOf(kindParam.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("journal query parameter kind='" + kindParam + "' is not a kind; "
+                        + "known: " + Arrays.stream(JournalEntry.Kind.values()).map(Enum::name)
+                        .collect(Collectors.joining(", ")));
+            }
+        }
+        long limitValue = req.param("limit") == null ? Integer.MAX_VALUE : longParam("limit", req.param("limit"));
+        if (limitValue < 0) {
+            throw new IllegalArgumentException("journal query parameter limit must be 0 or more, got: " + limitValue);
+        }
+        JournalEntry.Kind wanted = kind;
         ObjectNode o = PythonJson.object();
         ArrayNode a = o.putArray("entries");
         int n = 0;
-        for (JournalEntry e : fake.journal().entries(e -> e.seq() > since
-                && (kind == null || e.kind().name().equalsIgnoreCase(kind.toUpperCase(Locale.ROOT))))) {
-            if (n++ >= limit) {
+        for (JournalEntry e : fake.journal().entries(e -> e.seq() > since && (wanted == null || e.kind() == wanted))) {
+            if (n++ >= limitValue) {
                 break;
             }
             a.add(e.toJson());
@@ -159,8 +217,20 @@ final class AdminRoutes {
         return o;
     }
 
+    private static long longParam(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got: '" + value + "'");
+        }
+    }
+
     /** Front-door options shape the listening routes, so they are fixed when the server starts. */
     private static Scenario runtimeScenario(JsonNode body) {
+        if (body.has("recordings") || body.has("object_info")) {
+            throw new IllegalArgumentException("recordings and object_info are start-up options of a scenario file "
+                    + "(--scenario session.json); at runtime, POST the object_info to /__fake/object_info");
+        }
         Scenario s = Scenario.fromJson(body);
         if (s.basePath() != null || s.requireAuth() != null || s.authHeader() != null) {
             throw new IllegalArgumentException("base_path, require_auth and auth_header are start-up options: set them"

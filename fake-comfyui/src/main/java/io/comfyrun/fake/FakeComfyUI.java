@@ -105,9 +105,13 @@ public final class FakeComfyUI implements AutoCloseable {
         sockets.setGate(wire);
         faults.onInstall(wire::installed);
         this.catalog = NodeCatalog.core(files);
+        for (com.fasterxml.jackson.databind.JsonNode info : b.objectInfos) {
+            catalog.importObjectInfo(info);
+        }
         NodeTypes types = cls -> catalog.find(cls).map(d -> new NodeType(d.classType(), d.outputNode(),
                 d.behaviour().name(), d.outputTypes()));
         this.worker = new PromptWorker(queue, sockets, files, types, scenario, time, random);
+        worker.setReplays(b.replays);
         this.api = new ComfyApi(queue, worker, files, catalog, random, MAX_UPLOAD_SIZE, version);
         scenario.previews(b.previews);
         if (b.scenario != null) {
@@ -145,6 +149,11 @@ public final class FakeComfyUI implements AutoCloseable {
         return server.port();
     }
 
+    /** Whether the server still listens (false once {@link #close()} has run). */
+    public boolean isRunning() {
+        return server.isOpen();
+    }
+
     public Journal journal() {
         return journal;
     }
@@ -166,6 +175,14 @@ public final class FakeComfyUI implements AutoCloseable {
         return catalog;
     }
 
+    /**
+     * Adds the node classes of a saved {@code GET /object_info} answer (a real server's, with its custom node packs)
+     * that this server does not know; see {@link NodeCatalog#importObjectInfo}. Returns the classes added.
+     */
+    public java.util.List<String> importObjectInfo(com.fasterxml.jackson.databind.JsonNode objectInfo) {
+        return catalog.importObjectInfo(objectInfo);
+    }
+
     /** The folder holding {@code output}, {@code input} and {@code temp}. */
     public Path dataDir() {
         return files.root();
@@ -175,6 +192,17 @@ public final class FakeComfyUI implements AutoCloseable {
     public FakeComfyUI models(String folder, java.util.List<String> names) {
         files.setModels(folder, names);
         return this;
+    }
+
+    /**
+     * Drops the execution cache, as {@code POST /free {"free_memory": true}} does: the next prompt runs every node.
+     * Queue and history are kept.
+     */
+    public void freeMemory() {
+        onEngine(() -> {
+            worker.freeMemory();
+            return null;
+        });
     }
 
     /**
@@ -382,6 +410,8 @@ public final class FakeComfyUI implements AutoCloseable {
         private String basePath;
         private String requireAuth;
         private String authHeader;
+        private final java.util.List<com.fasterxml.jackson.databind.JsonNode> objectInfos = new java.util.ArrayList<>();
+        private io.comfyrun.fake.execution.ReplayScript.Source replays;
 
         public Builder host(String host) {
             this.host = host;
@@ -428,8 +458,29 @@ public final class FakeComfyUI implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A scenario file. A session written by {@code fake-comfyui record} is one: its {@code object_info} is
+         * imported ({@link #objectInfo(Path)}) and its {@code recordings} are replayed for the same workflows.
+         */
         public Builder scenario(Path file) {
-            return scenario(Scenario.fromPath(file));
+            scenario(Scenario.fromPath(file));
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = PythonJson.parse(Files.readString(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read scenario file " + file, e);
+            }
+            try {
+                if (n.hasNonNull("object_info")) {
+                    objectInfo(n.get("object_info"));
+                }
+                if (n.hasNonNull("recordings")) {
+                    this.replays = io.comfyrun.fake.record.RecordedSession.fromJson(n.get("recordings"));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("scenario file " + file + ": " + e.getMessage(), e);
+            }
+            return this;
         }
 
         /** Where output/input/temp live; default a temporary folder deleted on close. */
@@ -478,6 +529,32 @@ public final class FakeComfyUI implements AutoCloseable {
             this.authHeader = header;
             this.requireAuth = exactValue;
             return this;
+        }
+
+        /**
+         * Also offer the node classes of this saved {@code GET /object_info} answer (e.g. {@code curl
+         * http://my-comfyui:8188/object_info > object_info.json}): custom nodes are then validated like core ones
+         * and executed generically. Checked now, naming the class at fault.
+         */
+        public Builder objectInfo(com.fasterxml.jackson.databind.JsonNode objectInfo) {
+            NodeCatalog.empty(io.comfyrun.fake.catalog.ServerFiles.defaults()).importObjectInfo(objectInfo);
+            objectInfos.add(objectInfo.deepCopy());
+            return this;
+        }
+
+        /** {@link #objectInfo(com.fasterxml.jackson.databind.JsonNode)} from a file. */
+        public Builder objectInfo(Path file) {
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = PythonJson.parse(Files.readString(file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read object_info file " + file + ": " + e.getMessage(), e);
+            }
+            try {
+                return objectInfo(n);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("object_info file " + file + ": " + e.getMessage(), e);
+            }
         }
 
         public Builder journalCapacity(int entries) {

@@ -1,6 +1,5 @@
 package io.comfyrun.fake;
 
-import io.comfyrun.fake.scenario.Scenario;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Option;
             "A faithful, scriptable fake ComfyUI server (HTTP + WebSocket) for testing ComfyUI clients.",
             "Prints one line 'fake-comfyui listening on http://HOST:PORT' when ready and serves until stopped.",
             "Admin API (scenario, faults, journal, restart) under http://HOST:PORT/__fake/ ; see docs/fake-comfyui.md."},
-        sortOptions = false)
+        sortOptions = false, subcommands = RecordCommand.class)
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -24,8 +23,14 @@ public final class Main implements Callable<Integer> {
     int port = 8188;
 
     @Option(names = "--scenario", paramLabel = "FILE",
-            description = "Scenario JSON file: time scale, seed, node timings, faults.")
+            description = {"Scenario JSON file: time scale, seed, node timings, faults; or a session written by",
+                "'record', whose object_info is imported and whose recorded runs are replayed."})
     Path scenario;
+
+    @Option(names = "--object-info", paramLabel = "FILE",
+            description = {"A saved GET /object_info answer of a real ComfyUI (repeatable): its custom node classes are",
+                "validated like core ones and executed generically (image outputs are PNGs, output nodes write files)."})
+    java.util.List<Path> objectInfo = new java.util.ArrayList<>();
 
     @Option(names = "--time-scale", paramLabel = "X",
             description = "Virtual time runs X times faster than real time (default: 1, GPU-like speed).")
@@ -72,7 +77,10 @@ public final class Main implements Callable<Integer> {
         FakeComfyUI.Builder b = FakeComfyUI.builder().host(host).port(port)
                 .previews(!"none".equalsIgnoreCase(previewMethod));
         if (scenario != null) {
-            b.scenario(Scenario.fromPath(scenario));
+            b.scenario(scenario);
+        }
+        for (Path file : objectInfo) {
+            b.objectInfo(file);
         }
         if (comfyuiVersion != null) {
             b.comfyuiVersion(comfyuiVersion);

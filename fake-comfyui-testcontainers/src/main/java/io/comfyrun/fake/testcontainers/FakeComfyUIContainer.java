@@ -55,6 +55,7 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
     private String basePath = "";
     private String authHeader;
     private final List<String> extraArgs = new ArrayList<>();
+    private final List<Transferable> objectInfos = new ArrayList<>();
 
     /**
      * Builds (or reuses) the image from the standalone jar found by {@link FakeComfyUIImage#locateJar()}.
@@ -137,6 +138,30 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
     }
 
     /**
+     * A saved {@code GET /object_info} answer of a real ComfyUI (e.g. {@code curl http://comfy:8188/object_info >
+     * object_info.json}): its custom node classes are offered, validated like core ones and run generically. May be
+     * given several times; copied into the container and passed as {@code --object-info}.
+     */
+    public FakeComfyUIContainer withObjectInfo(Path objectInfoFile) {
+        Objects.requireNonNull(objectInfoFile, "objectInfoFile");
+        if (!Files.isRegularFile(objectInfoFile)) {
+            throw new IllegalArgumentException("object_info file " + objectInfoFile.toAbsolutePath() + " does not exist");
+        }
+        objectInfos.add(MountableFile.forHostPath(objectInfoFile));
+        return self();
+    }
+
+    /** Like {@link #withObjectInfo(Path)}, the saved answer given as JSON text. */
+    public FakeComfyUIContainer withObjectInfo(String objectInfoJson) {
+        Objects.requireNonNull(objectInfoJson, "objectInfoJson");
+        if (objectInfoJson.isBlank()) {
+            throw new IllegalArgumentException("object_info JSON is empty");
+        }
+        objectInfos.add(Transferable.of(objectInfoJson));
+        return self();
+    }
+
+    /**
      * Behave like an older or newer ComfyUI release, e.g. {@code "0.3.44"} (server-chosen prompt ids, no
      * {@code progress_state}) or {@code "0.3.56"} (global {@code /interrupt}). Default: 0.3.64, the recorded one.
      */
@@ -212,6 +237,12 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
             command.add("--scenario");
             command.add(inContainer);
         }
+        for (int i = 0; i < objectInfos.size(); i++) {
+            String inContainer = SCENARIO_DIR + "object_info-" + i + ".json";
+            withCopyToContainer(objectInfos.get(i), inContainer);
+            command.add("--object-info");
+            command.add(inContainer);
+        }
         if (comfyuiVersion != null) {
             command.add("--comfyui-version");
             command.add(comfyuiVersion);
@@ -229,6 +260,17 @@ public class FakeComfyUIContainer extends GenericContainer<FakeComfyUIContainer>
         }
         command.addAll(extraArgs);
         setCommand(command.toArray(String[]::new));
+    }
+
+    /**
+     * Starts the container. Before the first start in this JVM, checks that Testcontainers will not need images this
+     * Docker engine cannot pull (its Ryuk reaper, and the alpine probe inside a container), and fails at once naming
+     * the environment variables to set if it would; see {@link FakeComfyUIEnvironmentException}.
+     */
+    @Override
+    public void start() {
+        TestcontainersPreflight.checkOnce();
+        super.start();
     }
 
     /** The port the fake is reachable on from this host. */

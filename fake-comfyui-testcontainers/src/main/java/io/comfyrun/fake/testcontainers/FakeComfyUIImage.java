@@ -1,6 +1,8 @@
 package io.comfyrun.fake.testcontainers;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +11,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.Set;
 import java.util.concurrent.Future;
 
@@ -52,23 +57,84 @@ public final class FakeComfyUIImage {
     private FakeComfyUIImage() {
     }
 
+    /** Maven coordinates of the standalone jar: {@code io.comfyrun:fake-comfyui:<version>:jar:standalone}. */
+    public static final String GROUP_ID = "io.comfyrun";
+    public static final String ARTIFACT_ID = "fake-comfyui";
+    public static final String CLASSIFIER = "standalone";
+    private static final String MAIN_CLASS = "io.comfyrun.fake.Main";
+
+    /** This module's version, which is the version of the standalone jar it looks for. */
+    public static String version() {
+        try (InputStream in = FakeComfyUIImage.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Whether this is the runnable jar: its manifest names the fake's main class. */
+    static boolean isStandalone(Path jar) {
+        if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+            return false;
+        }
+        try (JarFile j = new JarFile(jar.toFile())) {
+            Manifest m = j.getManifest();
+            return m != null && MAIN_CLASS.equals(m.getMainAttributes().getValue("Main-Class"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The standalone jar's file name as Maven stores it: {@code fake-comfyui-<version>-standalone.jar}. */
+    static String standaloneFileName() {
+        return ARTIFACT_ID + "-" + version() + "-" + CLASSIFIER + ".jar";
+    }
+
     /**
-     * The standalone jar: the {@value #JAR_PROPERTY} system property, else the {@value #JAR_ENV}
-     * environment variable, else {@code fake-comfyui/target/fake-comfyui.jar} under the working
-     * directory or its parent (a module of this repository).
+     * The standalone jar, found in this order:
+     * <ol>
+     *   <li>the {@value #JAR_PROPERTY} system property, else the {@value #JAR_ENV} environment variable;</li>
+     *   <li>on the class path: the artifact {@code io.comfyrun:fake-comfyui:<version>:jar:standalone} declared as a
+     *       test dependency (Maven resolves it by coordinates, from a repository or the reactor);</li>
+     *   <li>in the local Maven repository ({@code maven.repo.local}, else {@code ~/.m2/repository}), by the same
+     *       coordinates;</li>
+     *   <li>{@code fake-comfyui/target/fake-comfyui.jar} under the working directory or its parent (this repository).</li>
+     * </ol>
      *
-     * @throws FakeComfyUIImageException naming every place looked at, when none holds the jar
+     * @throws FakeComfyUIImageException naming every place looked at and the dependency to declare, when none holds it
      */
     public static Path locateJar() {
+        String repo = System.getProperty("maven.repo.local");
+        Path localRepository = repo != null && !repo.isBlank() ? Path.of(repo)
+                : Path.of(System.getProperty("user.home"), ".m2", "repository");
+        return locateJar(System.getProperty(JAR_PROPERTY), System.getenv(JAR_ENV),
+                System.getProperty("java.class.path", ""), localRepository, Path.of("").toAbsolutePath());
+    }
+
+    /** {@link #locateJar()} with every input it reads given explicitly. */
+    static Path locateJar(String property, String env, String classPath, Path localRepository, Path cwd) {
         List<Path> candidates = new ArrayList<>();
-        String property = System.getProperty(JAR_PROPERTY);
-        String env = System.getenv(JAR_ENV);
         if (property != null && !property.isBlank()) {
             candidates.add(Path.of(property));
         } else if (env != null && !env.isBlank()) {
             candidates.add(Path.of(env));
         } else {
-            Path cwd = Path.of("").toAbsolutePath();
+            String fileName = standaloneFileName();
+            for (String entry : classPath.split(File.pathSeparator)) {
+                Path p = entry.isEmpty() ? null : Path.of(entry).getFileName();
+                // by its repository name, or (resolved from a reactor, where Maven hands over the built file as it
+                // is) any fake-comfyui jar that is runnable: the library jar has no Main-Class
+                if (p != null && (p.toString().equals(fileName)
+                        || p.toString().startsWith(ARTIFACT_ID) && isStandalone(Path.of(entry)))) {
+                    candidates.add(Path.of(entry));
+                }
+            }
+            candidates.add(localRepository.resolve(GROUP_ID.replace('.', File.separatorChar)).resolve(ARTIFACT_ID)
+                    .resolve(version()).resolve(fileName));
             candidates.add(cwd.resolve("fake-comfyui/target/fake-comfyui.jar"));
             if (cwd.getParent() != null) {
                 candidates.add(cwd.getParent().resolve("fake-comfyui/target/fake-comfyui.jar"));
@@ -80,8 +146,10 @@ public final class FakeComfyUIImage {
             }
         }
         throw new FakeComfyUIImageException("the fake-comfyui standalone jar was not found (looked at "
-                + candidates + "). Build it with 'mvn -B -pl fake-comfyui package', or name it with -D" + JAR_PROPERTY
-                + "=<path> or the " + JAR_ENV + " environment variable");
+                + candidates + "). Declare it as a test dependency so Maven resolves it: <dependency><groupId>"
+                + GROUP_ID + "</groupId><artifactId>" + ARTIFACT_ID + "</artifactId><version>" + version()
+                + "</version><classifier>" + CLASSIFIER + "</classifier><scope>test</scope></dependency>, or name "
+                + "it with -D" + JAR_PROPERTY + "=<path> or the " + JAR_ENV + " environment variable");
     }
 
     /** The image for this jar, built (or found already built) when first asked for, e.g. by a container's start. */

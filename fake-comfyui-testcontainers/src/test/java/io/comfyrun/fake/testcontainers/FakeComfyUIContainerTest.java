@@ -38,11 +38,18 @@ class FakeComfyUIContainerTest {
 
     static FakeComfyUIContainer fake;
 
+    /** One custom node class in its /object_info shape. */
+    static final String CUSTOM_NODE = "{\"Seed (rgthree)\": {\"input\": {\"required\": {\"seed\": [\"INT\", "
+            + "{\"default\": 0, \"min\": -1125899906842624, \"max\": 1125899906842624}]}}, \"output\": [\"INT\"], "
+            + "\"output_is_list\": [false], \"output_name\": [\"SEED\"], \"name\": \"Seed (rgthree)\", "
+            + "\"category\": \"rgthree\", \"output_node\": false}}";
+
     @BeforeAll
     static void startFake() {
         requireDocker();
         long started = System.nanoTime();
-        fake = new FakeComfyUIContainer(FakeComfyUIImage.locateJar()).withTimeScale(50).withSeed(42);
+        fake = new FakeComfyUIContainer(FakeComfyUIImage.locateJar()).withTimeScale(50).withSeed(42)
+                .withObjectInfo(CUSTOM_NODE);
         fake.start();
         // Evidence for the docs, not an assertion: includes the image build when the jar changed.
         System.out.printf("fake-comfyui container %s ready at %s after %d ms%n", fake.getDockerImageName(),
@@ -195,6 +202,15 @@ class FakeComfyUIContainerTest {
         // Declared as a substitute, it is accepted (not started here: nothing to pull it from).
         new FakeComfyUIContainer(DockerImageName.parse("me/my-fake:1").asCompatibleSubstituteFor("fake-comfyui"))
                 .close();
+    }
+
+    @Test
+    void aSavedObjectInfoGivenToTheContainerAddsItsCustomNodes() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(fake.getBaseUrl() + "/object_info/Seed%20(rgthree)")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode entry = ComfyWire.JSON.readTree(r.body()).path("Seed (rgthree)");
+        assertThat(entry.path("output_name").get(0).asText()).isEqualTo("SEED");
     }
 
     @Test

@@ -88,6 +88,43 @@ public final class NodeCatalog {
         }
     }
 
+    /**
+     * Adds the classes of a saved {@code GET /object_info} answer (a real server's, custom node packs included) that
+     * this catalogue does not have; classes it has (the core ones) keep their definitions and behaviour. Imported
+     * classes are validated exactly like core ones and executed with a behaviour inferred from their declaration
+     * (see {@link #behaviourFor(ObjectNode)}). The whole answer is checked first: a malformed entry imports nothing.
+     *
+     * @return the class names added, in the answer's order
+     * @throws IllegalArgumentException naming the class and what is wrong with its entry
+     */
+    public List<String> importObjectInfo(JsonNode objectInfo) {
+        List<NodeDefinition> defs = ObjectInfoImport.definitions(objectInfo);
+        List<String> added = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (NodeDefinition d : defs) {
+                if (!definitions.containsKey(d.classType())) {
+                    definitions.put(d.classType(), d);
+                    added.add(d.classType());
+                }
+            }
+        }
+        return added;
+    }
+
+    /** The behaviour the fake gives an imported class, inferred from its {@code /object_info} entry. */
+    public static NodeBehaviour behaviourFor(ObjectNode objectInfoEntry) {
+        return ObjectInfoImport.infer(objectInfoEntry);
+    }
+
+    /**
+     * A small saved catalogue of three common custom node packs (ComfyUI-Custom-Scripts, ComfyUI_essentials,
+     * rgthree-comfy), written by hand in their published {@code /object_info} shape, for tests of workflows that use
+     * custom nodes: {@code catalog.importObjectInfo(NodeCatalog.sampleCustomNodePacks())}.
+     */
+    public static JsonNode sampleCustomNodePacks() {
+        return readResource("custom-node-packs.json");
+    }
+
     /** The files this catalogue fills combo options from. */
     public ServerFiles files() {
         return files;

@@ -8,6 +8,9 @@ public interface Outbox {
     /** Sends {@code {"type": type, "data": data}} to {@code sid}, or to every socket when sid is null. */
     void send(String type, ObjectNode data, String sid);
 
+    /** Sends an already encoded text frame of message {@code type} exactly as given (a recorded frame). */
+    void sendEncoded(String type, byte[] payload, String sid);
+
     /** Sends a binary frame (already with its 4-byte type) to {@code sid}, or to all when null. */
     void sendBinary(byte[] frame, String sid);
 

@@ -67,6 +67,13 @@ public final class PromptWorker {
         this.previewJpeg = resource("/io/comfyrun/fake/preview.jpg");
     }
 
+    /** Recordings to play back for workflows that match one (a recorded session); null for none. */
+    private volatile ReplayScript.Source replays;
+
+    public void setReplays(ReplayScript.Source replays) {
+        this.replays = replays;
+    }
+
     public void setScript(ExecutionScript script) {
         this.script = script;
     }
@@ -176,6 +183,12 @@ public final class PromptWorker {
         Run r = new Run(item);
         current = r;
         interruptFlag = false;
+        ReplayScript.Source source = replays;
+        ReplayScript recorded = source == null ? null : source.find(r.prompt);
+        if (recorded != null) {
+            replay(r, recorded, 0, 0);
+            return;
+        }
         addMessage(r, "execution_start", promptData(r), false);
 
         for (String id : fieldNames(r.prompt)) {
@@ -618,6 +631,81 @@ public final class PromptWorker {
         } else {
             write.run();
         }
+    }
+
+    // ---------------------------------------------------------------- replay of a recorded run
+
+    /**
+     * Plays frame {@code index} at its recorded offset after the previous one, then the next; each step is scheduled
+     * from the one before, so frames keep their recorded order whatever the scheduling latency.
+     */
+    private void replay(Run r, ReplayScript rec, int index, double previousAtMs) {
+        if (index == rec.frames().size()) {
+            for (ReplayScript.OutputFile f : rec.files()) {
+                // same name, type and image size as recorded; the pixels are the fake's own
+                byte[] content = f.width() > 0 && f.height() > 0
+                        ? io.comfyrun.fake.files.Png.gradient(Math.min(f.width(), MAX_IMAGE_SIDE),
+                                Math.min(f.height(), MAX_IMAGE_SIDE), f.filename().hashCode())
+                        : new byte[(int) Math.min(f.bytes(), 16 * 1024 * 1024)];
+                files.writeNamed(FolderType.fromWire(f.type()), f.subfolder(), f.filename(), content);
+            }
+            for (com.fasterxml.jackson.databind.JsonNode m : rec.messages()) {
+                r.messages.add(substitute(m.deepCopy(), rec.recordedPromptId(), r.promptId));
+            }
+            finish(r, rec.statusStr(), rec.completed(),
+                    (ObjectNode) substitute(rec.outputs().deepCopy(), rec.recordedPromptId(), r.promptId),
+                    (ObjectNode) substitute(rec.meta().deepCopy(), rec.recordedPromptId(), r.promptId));
+            return;
+        }
+        ReplayScript.Frame f = rec.frames().get(index);
+        time.after(Math.max(0, f.atMs() - previousAtMs), () -> {
+            if (r != current) {
+                return; // a restart wiped it
+            }
+            if (r.clientId != null) {
+                if (f.binary()) {
+                    out.sendBinary(f.payload(), r.clientId);
+                } else if (rec.recordedPromptId().equals(r.promptId)) {
+                    out.sendEncoded(f.type(), f.payload(), r.clientId);
+                } else {
+                    ObjectNode msg;
+                    try {
+                        msg = (ObjectNode) PythonJson.parse(f.payload());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("recorded frame is not JSON", e);
+                    }
+                    out.send(f.type(), (ObjectNode) substitute(msg.path("data"), rec.recordedPromptId(), r.promptId),
+                            r.clientId);
+                }
+            }
+            replay(r, rec, index + 1, f.atMs());
+        });
+    }
+
+    /** The recorded prompt id replaced by the replayed one wherever it is a whole string value. */
+    private static com.fasterxml.jackson.databind.JsonNode substitute(com.fasterxml.jackson.databind.JsonNode n,
+                                                                      String from, String to) {
+        if (n.isObject()) {
+            ObjectNode o = (ObjectNode) n;
+            for (String k : fieldNames(o)) {
+                com.fasterxml.jackson.databind.JsonNode v = o.get(k);
+                if (v.isTextual() && v.asText().equals(from)) {
+                    o.put(k, to);
+                } else {
+                    substitute(v, from, to);
+                }
+            }
+        } else if (n.isArray()) {
+            ArrayNode a = (ArrayNode) n;
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isTextual() && a.get(i).asText().equals(from)) {
+                    a.set(i, a.textNode(to));
+                } else {
+                    substitute(a.get(i), from, to);
+                }
+            }
+        }
+        return n;
     }
 
     // ---------------------------------------------------------------- helpers

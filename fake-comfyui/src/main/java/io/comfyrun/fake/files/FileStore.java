@@ -167,6 +167,23 @@ public final class FileStore implements ServerFiles {
         }
     }
 
+    /** Writes a file under an exact name (a replayed recording's output), inside the folder of {@code type}. */
+    public synchronized SavedFile writeNamed(FolderType type, String subfolder, String filename, byte[] content) {
+        Path folder = dir(type).resolve(subfolder == null ? "" : subfolder).normalize();
+        Path file = folder.resolve(filename).normalize();
+        if (!file.startsWith(dir(type)) || !file.getParent().equals(folder)) {
+            throw new IllegalArgumentException("a recorded output file must stay inside the " + type.wireName()
+                    + " folder: " + subfolder + "/" + filename);
+        }
+        try {
+            Files.createDirectories(folder);
+            Files.write(file, content);
+            return new SavedFile(filename, subfolder == null ? "" : subfolder, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
     /** Writes an arbitrary output file (e.g. a trained LoRA) with a counter suffix. */
     public synchronized SavedFile saveFile(String filenamePrefix, String extension, byte[] content) {
         String prefix = filenamePrefix.replace('\\', '/');

@@ -3,7 +3,10 @@ package io.comfyrun.fake.scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.comfyrun.fake.json.PythonJson;
+import io.comfyrun.fake.json.StrictFields;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Something that goes wrong, once or N times ({@code times}; -1 = every time the trigger matches).
@@ -211,60 +214,104 @@ public sealed interface Fault {
         return o;
     }
 
+    /** Every fault kind, in the order the docs list them. */
+    java.util.List<String> KINDS = java.util.List.of("execution_error", "execution_blocked", "interrupt",
+            "history_delay", "restart", "ws_refuse_upgrade", "ws_close_frame", "ws_fin", "ws_rst", "ws_half_close",
+            "ws_stall", "ws_malformed_json", "ws_unknown_message", "ws_oversized_frame", "ws_invalid_frame",
+            "http_status", "http_delay", "http_reset", "http_empty", "http_truncate");
+
+    private static Set<String> fields(String... kindFields) {
+        Set<String> s = new java.util.HashSet<>(Set.of("kind", "trigger", "times"));
+        s.addAll(Arrays.asList(kindFields));
+        return s;
+    }
+
+    /** The trigger fields each kind reads; any other is an error rather than a trigger matching too much. */
+    private static Set<String> triggerFields(String kind) {
+        if (kind.startsWith("http_")) {
+            return Set.of("route", "method", "event_count");
+        }
+        if (kind.startsWith("ws_") && !kind.equals("ws_refuse_upgrade")) {
+            return Set.of("client_id", "on_event", "event_count", "at_step", "prompt_id", "node_id", "after_ms");
+        }
+        return switch (kind) {
+            case "execution_error", "interrupt" -> Set.of("prompt_id", "node_id", "class_type", "at_step",
+                    "event_count");
+            case "execution_blocked" -> Set.of("prompt_id", "node_id", "class_type", "event_count");
+            case "history_delay" -> Set.of("prompt_id", "event_count");
+            case "ws_refuse_upgrade" -> Set.of("client_id", "event_count");
+            // restart: at an HTTP route, a WS frame or a time
+            default -> Set.of("route", "method", "client_id", "on_event", "event_count", "at_step", "prompt_id",
+                    "node_id", "after_ms");
+        };
+    }
+
     static Fault fromJson(JsonNode n) {
-        String kind = n.path("kind").asText("");
-        Trigger t = Trigger.fromJson(n.get("trigger"));
-        int times = n.path("times").asInt(1);
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("a fault must be a JSON object such as {\"kind\": \"http_status\", "
+                    + "\"status\": 502}, got: " + n);
+        }
+        JsonNode k = n.get("kind");
+        if (k == null || !k.isTextual() || !KINDS.contains(k.asText())) {
+            throw new IllegalArgumentException((k == null ? "a fault needs a \"kind\"" : "unknown fault kind " + k)
+                    + "; known kinds: " + String.join(", ", KINDS));
+        }
+        String kind = k.asText();
+        StrictFields f = StrictFields.of(n, "fault " + kind, switch (kind) {
+            case "execution_error" -> fields("exception_type", "exception_message");
+            case "execution_blocked" -> fields("message");
+            case "history_delay" -> fields("delay_ms");
+            case "ws_refuse_upgrade" -> fields("status", "for_ms");
+            case "ws_close_frame" -> fields("close_code", "reason", "refuse_reconnect_ms");
+            case "ws_oversized_frame" -> fields("bytes", "refuse_reconnect_ms");
+            case "ws_unknown_message" -> fields("message_type", "refuse_reconnect_ms");
+            case "http_status" -> fields("status");
+            case "http_delay" -> fields("delay_ms");
+            case "http_truncate" -> fields("bytes");
+            default -> kind.startsWith("ws_") ? fields("refuse_reconnect_ms") : fields();
+        });
+        Trigger t = Trigger.fromJson(n.get("trigger"), triggerFields(kind), "the trigger of fault " + kind);
+        Integer timesField = f.integer("times");
+        if (timesField != null && (timesField == 0 || timesField < -1)) {
+            throw new IllegalArgumentException("times in fault " + kind + " must be a positive count or -1 (every "
+                    + "match), got: " + timesField);
+        }
+        int times = timesField == null ? 1 : timesField;
         switch (kind) {
             case "execution_error" -> {
-                return new ExecutionError(t, times, text(n, "exception_type"), text(n, "exception_message"));
+                return new ExecutionError(t, times, f.text("exception_type"), f.text("exception_message"));
             }
             case "execution_blocked" -> {
-                return new ExecutionBlocked(t, times, text(n, "message"));
+                return new ExecutionBlocked(t, times, f.text("message"));
             }
             case "interrupt" -> {
                 return new Interrupt(t, times);
             }
             case "history_delay" -> {
-                return new HistoryDelay(t, times, n.path("delay_ms").asDouble(1000));
+                Double d = f.number("delay_ms", 0, Double.MAX_VALUE);
+                return new HistoryDelay(t, times, d == null ? 1000 : d);
             }
             case "restart" -> {
                 return new Restart(t, times);
             }
             case "ws_refuse_upgrade" -> {
+                Double forMs = f.number("for_ms", 0, Double.MAX_VALUE);
                 // a time window means "every attempt during it" unless times says otherwise
-                int upgradeTimes = n.has("times") ? times : n.hasNonNull("for_ms") ? -1 : 1;
-                return new WsRefuseUpgrade(t, upgradeTimes, n.path("status").asInt(403),
-                        n.hasNonNull("for_ms") ? n.get("for_ms").asDouble() : null);
+                int upgradeTimes = timesField != null ? times : forMs != null ? -1 : 1;
+                Integer status = f.integer("status", 100, 599);
+                return new WsRefuseUpgrade(t, upgradeTimes, status == null ? 403 : status, forMs);
             }
             default -> {
                 if (kind.startsWith("ws_")) {
-                    WsAction a = enumOf(WsAction.class, kind.substring(3), kind);
-                    return new WsFault(t, times, a, n.hasNonNull("close_code") ? n.get("close_code").asInt() : null,
-                            text(n, "reason"),
-                            n.hasNonNull("refuse_reconnect_ms") ? n.get("refuse_reconnect_ms").asDouble() : null,
-                            n.hasNonNull("bytes") ? n.get("bytes").asInt() : null, text(n, "message_type"));
+                    WsAction a = WsAction.valueOf(kind.substring(3).toUpperCase(Locale.ROOT));
+                    return new WsFault(t, times, a, f.integer("close_code", 1000, 4999), f.text("reason"),
+                            f.number("refuse_reconnect_ms", 0, Double.MAX_VALUE),
+                            f.integer("bytes", 1, Integer.MAX_VALUE), f.text("message_type"));
                 }
-                if (kind.startsWith("http_")) {
-                    HttpAction a = enumOf(HttpAction.class, kind.substring(5), kind);
-                    return new HttpFault(t, times, a, n.hasNonNull("status") ? n.get("status").asInt() : null,
-                            n.hasNonNull("delay_ms") ? n.get("delay_ms").asDouble() : null,
-                            n.hasNonNull("bytes") ? n.get("bytes").asInt() : null);
-                }
-                throw new IllegalArgumentException("unknown fault kind '" + kind + "'; known: execution_error, "
-                        + "execution_blocked, interrupt, history_delay, restart, ws_refuse_upgrade, ws_close_frame, "
-                        + "ws_fin, ws_rst, ws_half_close, ws_stall, ws_malformed_json, ws_unknown_message, "
-                        + "ws_oversized_frame, ws_invalid_frame, http_status, http_delay, http_reset, http_empty, "
-                        + "http_truncate");
+                HttpAction a = HttpAction.valueOf(kind.substring(5).toUpperCase(Locale.ROOT));
+                return new HttpFault(t, times, a, f.integer("status", 100, 599),
+                        f.number("delay_ms", 0, Double.MAX_VALUE), f.integer("bytes", 0, Integer.MAX_VALUE));
             }
-        }
-    }
-
-    private static <E extends Enum<E>> E enumOf(Class<E> type, String name, String kind) {
-        try {
-            return Enum.valueOf(type, name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown fault kind '" + kind + "'", e);
         }
     }
 

@@ -96,6 +96,11 @@ public final class FaultControl {
         return i;
     }
 
+    /** The id of the fault installed last (0 if none ever was); ids only grow, also across {@link #clear()}. */
+    public synchronized long lastId() {
+        return nextId - 1;
+    }
+
     public synchronized void clear() {
         installed.clear();
     }

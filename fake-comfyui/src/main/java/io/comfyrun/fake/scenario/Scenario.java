@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.comfyrun.fake.json.PythonJson;
+import io.comfyrun.fake.json.StrictFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -82,43 +83,59 @@ public record Scenario(Double timeScale, Long seed, Boolean previews, Boolean sa
         }
     }
 
+    /**
+     * Every field of a scenario file, by its JSON name ({@code require_auth_set} is what {@link #toJson()} writes;
+     * {@code object_info}, {@code recordings} and {@code recorded_from} are a recorded session's, read by
+     * {@code FakeComfyUI.Builder.scenario(Path)} at start-up).
+     */
+    public static final java.util.Set<String> FIELDS = java.util.Set.of("time_scale", "seed", "previews",
+            "same_client_id_bug", "comfyui_version", "jobs_api", "base_path", "require_auth", "auth_header",
+            "require_auth_set", "timings", "faults", "object_info", "recordings", "recorded_from");
+
+    /** Unknown fields, and values of the wrong type, are errors naming the field and the known ones. */
     public static Scenario fromJson(JsonNode n) {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("a scenario must be a JSON object");
         }
+        StrictFields f = StrictFields.of(n, "scenario", FIELDS);
         List<TimingRule> timings = new ArrayList<>();
-        for (JsonNode t : n.path("timings")) {
-            timings.add(TimingRule.fromJson(t));
+        int i = 0;
+        for (JsonNode t : list(n, "timings")) {
+            try {
+                timings.add(TimingRule.fromJson(t));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("timings[" + i + "]: " + e.getMessage(), e);
+            }
+            i++;
         }
         List<Fault> faults = new ArrayList<>();
-        int i = 0;
-        for (JsonNode f : n.path("faults")) {
+        i = 0;
+        for (JsonNode x : list(n, "faults")) {
             try {
-                faults.add(Fault.fromJson(f));
+                faults.add(Fault.fromJson(x));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("faults[" + i + "]: " + e.getMessage(), e);
             }
             i++;
         }
-        return new Scenario(n.hasNonNull("time_scale") ? n.get("time_scale").asDouble() : null,
-                n.hasNonNull("seed") ? n.get("seed").asLong() : null,
-                n.hasNonNull("previews") ? n.get("previews").asBoolean() : null,
-                n.hasNonNull("same_client_id_bug") ? n.get("same_client_id_bug").asBoolean() : null,
-                text(n, "comfyui_version"),
-                n.hasNonNull("jobs_api") ? n.get("jobs_api").asBoolean() : null,
-                text(n, "base_path"), text(n, "require_auth"), text(n, "auth_header"),
-                timings, faults);
+        Double scale = f.number("time_scale");
+        if (scale != null && !(scale > 0)) {
+            throw new IllegalArgumentException("time_scale in scenario must be above 0, got: " + scale);
+        }
+        return new Scenario(scale, f.longValue("seed"), f.bool("previews"), f.bool("same_client_id_bug"),
+                f.text("comfyui_version"), f.bool("jobs_api"), f.text("base_path"), f.text("require_auth"),
+                f.text("auth_header"), timings, faults);
     }
 
-    private static String text(JsonNode n, String field) {
+    private static JsonNode list(JsonNode n, String field) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {
-            return null;
+            return PythonJson.array();
         }
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(field + " must be a string, got: " + v);
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(field + " in scenario must be a JSON array, got: " + v);
         }
-        return v.asText();
+        return v;
     }
 
     public ObjectNode toJson() {

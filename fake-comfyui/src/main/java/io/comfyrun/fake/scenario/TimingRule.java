@@ -34,11 +34,25 @@ public record TimingRule(String promptId, String nodeId, String classType, Strin
         return new TimingRule(null, null, classType, null, durationMs, stepsPerSecond, null);
     }
 
+    /** The behaviours a rule may name (those of the node catalogue). */
+    static final java.util.List<String> BEHAVIOURS = java.util.Arrays.stream(
+            io.comfyrun.fake.catalog.NodeBehaviour.values()).map(Enum::name).toList();
+
+    /** Every field of a timing rule, by its JSON name. */
+    public static final java.util.Set<String> FIELDS = java.util.Set.of("prompt_id", "node_id", "class_type",
+            "behaviour", "duration_ms", "steps_per_second", "steps");
+
+    /** Unknown fields and values of the wrong type are errors naming the field. */
     public static TimingRule fromJson(JsonNode n) {
-        return new TimingRule(text(n, "prompt_id"), text(n, "node_id"), text(n, "class_type"), text(n, "behaviour"),
-                n.hasNonNull("duration_ms") ? n.get("duration_ms").asDouble() : null,
-                n.hasNonNull("steps_per_second") ? n.get("steps_per_second").asDouble() : null,
-                n.hasNonNull("steps") ? n.get("steps").asInt() : null);
+        io.comfyrun.fake.json.StrictFields f = io.comfyrun.fake.json.StrictFields.of(n, "timing rule", FIELDS);
+        String behaviour = f.text("behaviour");
+        if (behaviour != null && !BEHAVIOURS.contains(behaviour.toUpperCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("unknown behaviour '" + behaviour + "' in timing rule; known: "
+                    + String.join(", ", BEHAVIOURS));
+        }
+        return new TimingRule(f.text("prompt_id"), f.text("node_id"), f.text("class_type"), behaviour,
+                f.number("duration_ms", 0, Double.MAX_VALUE), f.number("steps_per_second", 0, Double.MAX_VALUE),
+                f.integer("steps", 0, Integer.MAX_VALUE));
     }
 
     public ObjectNode toJson() {

@@ -89,15 +89,39 @@ public record Trigger(String promptId, String nodeId, String classType, String c
         return r.equals(route);
     }
 
+    /** Every trigger field, by its JSON name. */
+    public static final java.util.Set<String> FIELDS = java.util.Set.of("prompt_id", "node_id", "class_type",
+            "client_id", "on_event", "event_count", "at_step", "after_ms", "route", "method");
+
+    /** Any trigger field is accepted (each fault kind reads the ones it knows). */
     public static Trigger fromJson(JsonNode n) {
+        return fromJson(n, FIELDS, "trigger");
+    }
+
+    /**
+     * A trigger that may only use {@code allowed} fields: a field outside them is an error naming it, as is a
+     * misspelt one ({@code "node"} for {@code "node_id"}), instead of an empty trigger that matches everything.
+     */
+    public static Trigger fromJson(JsonNode n, java.util.Set<String> allowed, String where) {
         if (n == null || n.isMissingNode() || n.isNull()) {
             return any();
         }
-        return new Trigger(text(n, "prompt_id"), text(n, "node_id"), text(n, "class_type"), text(n, "client_id"),
-                text(n, "on_event"), n.hasNonNull("event_count") ? n.get("event_count").asInt() : null,
-                n.hasNonNull("at_step") ? n.get("at_step").asInt() : null,
-                n.hasNonNull("after_ms") ? n.get("after_ms").asDouble() : null,
-                text(n, "route"), text(n, "method"));
+        io.comfyrun.fake.json.StrictFields f = io.comfyrun.fake.json.StrictFields.of(n, where, allowed);
+        Integer count = f.integer("event_count", 1, Integer.MAX_VALUE);
+        Integer step = f.integer("at_step", 0, Integer.MAX_VALUE);
+        Double after = f.number("after_ms", 0, Double.MAX_VALUE);
+        String method = f.text("method");
+        if (method != null && !method.matches("[A-Za-z]+")) {
+            throw new IllegalArgumentException("method in " + where + " must be an HTTP method such as GET, got: "
+                    + method);
+        }
+        String route = f.text("route");
+        if (route != null && !route.startsWith("/")) {
+            throw new IllegalArgumentException("route in " + where + " must start with '/' (e.g. \"/prompt\" or "
+                    + "\"/history/*\"), got: " + route);
+        }
+        return new Trigger(f.text("prompt_id"), f.text("node_id"), f.text("class_type"), f.text("client_id"),
+                f.text("on_event"), count, step, after, route, method);
     }
 
     public ObjectNode toJson() {
@@ -119,10 +143,6 @@ public record Trigger(String promptId, String nodeId, String classType, String c
         put(o, "route", route);
         put(o, "method", method);
         return o;
-    }
-
-    private static String text(JsonNode n, String f) {
-        return n.hasNonNull(f) ? n.get(f).asText() : null;
     }
 
     private static void put(ObjectNode o, String f, String v) {

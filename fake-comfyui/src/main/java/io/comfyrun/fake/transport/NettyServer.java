@@ -30,6 +30,8 @@ public final class NettyServer implements Closeable {
     private final EventLoopGroup workers;
     private final ChannelGroup open = new DefaultChannelGroup("fake-comfyui-connections", GlobalEventExecutor.INSTANCE);
     private final Channel server;
+    /** Kept after close, so a closed server can still say where it listened. */
+    private final int port;
 
     public NettyServer(String host, int port, ServerHandlers handlers, Journal journal, FrontDoor door)
             throws InterruptedException {
@@ -54,6 +56,7 @@ public final class NettyServer implements Closeable {
                         }
                     })
                     .bind(host, port).sync().channel();
+            this.port = ((InetSocketAddress) server.localAddress()).getPort();
         } catch (InterruptedException | RuntimeException e) {
             shutdownGroups();
             throw e;
@@ -61,7 +64,12 @@ public final class NettyServer implements Closeable {
     }
 
     public int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return port;
+    }
+
+    /** Whether the listening socket is still open. */
+    public boolean isOpen() {
+        return server.isOpen();
     }
 
     /** Drops every open connection (HTTP and WebSocket) abruptly, keeping the listening socket. */

@@ -142,6 +142,11 @@ public final class Sockets implements Outbox {
     }
 
     @Override
+    public void sendEncoded(String type, byte[] payload, String sid) {
+        sendTo(targets(sid), type, payload);
+    }
+
+    @Override
     public void sendBinary(byte[] frame, String sid) {
         int kind = frame.length >= 4 ? ((frame[0] & 0xff) << 24 | (frame[1] & 0xff) << 16 | (frame[2] & 0xff) << 8
                 | (frame[3] & 0xff)) : -1;

@@ -21,6 +21,12 @@ public final class ComfyRuntime {
     private static ComfyClient client;
     private static ScheduledThreadPoolExecutor executor;
     private static ScheduledThreadPoolExecutor timers;
+    /**
+     * Set by {@link #shutdown()} before anything is closed: from then on a step whose download, submission or tracking
+     * fails is NOT ended (its failure is the shutdown's doing); Pipeline has already written its state and
+     * {@code onResume()} picks it up after the restart. Volatile: read by pool threads without the class lock.
+     */
+    private static volatile boolean shuttingDown;
 
     private ComfyRuntime() {
     }
@@ -62,9 +68,26 @@ public final class ComfyRuntime {
         return p;
     }
 
-    /** Closes the engine (its WebSockets and threads) and the step pool; running steps resume after the restart. */
-    @Terminator
+    /** True once Jenkins is stopping: failures from then on are the shutdown's, and the step resumes after the restart. */
+    static boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Tests only: a "new JVM" after {@link #shutdown()} (a real controller starts a fresh one). */
+    static synchronized void startAgainAfterShutdown() {
+        shuttingDown = false;
+    }
+
+    /**
+     * Closes the engine (its WebSockets and threads) and the step pool; running steps resume after the restart.
+     * Ordered after Pipeline's own terminator ({@code CpsFlowExecution.suspendAll} attains
+     * {@code FlowExecutionList.EXECUTIONS_SUSPENDED}, the constant of workflow-api, which this plugin does not depend
+     * on): every running build has been checkpointed before a download or submission is interrupted here, so the
+     * interrupted step is resumed from its saved state instead of failing.
+     */
+    @Terminator(requires = "FlowExecutionList.EXECUTIONS_SUSPENDED")
     public static synchronized void shutdown() {
+        shuttingDown = true;
         if (executor != null) {
             executor.shutdownNow();
             executor = null;

@@ -16,6 +16,18 @@ public class CredentialsMatchers {
         return clazz::isInstance;
     }
 
+    public static CredentialsMatcher allOf(CredentialsMatcher... matchers) {
+        // real CredentialsMatchers.allOf (AllOfMatcher): matches when every given matcher matches (none given: true)
+        return c -> {
+            for (CredentialsMatcher m : matchers) {
+                if (!m.matches(c)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
     public static CredentialsMatcher anyOf(CredentialsMatcher... matchers) {
         return c -> {
             for (CredentialsMatcher m : matchers) {

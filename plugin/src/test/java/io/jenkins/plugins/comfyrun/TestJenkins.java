@@ -34,8 +34,20 @@ final class TestJenkins {
     }
 
     static final class TestRun extends Run<TestJob, TestRun> {
+        private volatile boolean building = true;
+
         TestRun(TestJob job) throws IOException {
             super(job);
+        }
+
+        /** Real Run.isBuilding: true until the build is over (here: until the test says so). */
+        @Override
+        public boolean isBuilding() {
+            return building;
+        }
+
+        void building(boolean stillBuilding) {
+            this.building = stillBuilding;
         }
 
         static TestRun create(String jobName) {
@@ -88,6 +100,37 @@ final class TestJenkins {
         @Override
         public String getDescription() {
             return "test secret text";
+        }
+
+        @Override
+        public CredentialsScope getScope() {
+            return CredentialsScope.GLOBAL;
+        }
+
+        @Override
+        public Descriptor<com.cloudbees.plugins.credentials.Credentials> getDescriptor() {
+            return null;
+        }
+
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** A kind comfyRun cannot use (an SSH key, a certificate...): a StandardCredentials that is neither supported kind. */
+    static final class OtherKind implements com.cloudbees.plugins.credentials.common.StandardCredentials {
+        private final String id;
+
+        OtherKind(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String getId() {
+            return id;
+        }
+
+        @Override
+        public String getDescription() {
+            return "another kind";
         }
 
         @Override

@@ -1,5 +1,7 @@
 package io.jenkins.plugins.comfyrun;
 
+import hudson.init.InitMilestone;
+import hudson.init.Initializer;
 import hudson.init.Terminator;
 import io.comfyrun.client.ComfyClient;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,9 +75,18 @@ public final class ComfyRuntime {
         return shuttingDown;
     }
 
-    /** Tests only: a "new JVM" after {@link #shutdown()} (a real controller starts a fresh one). */
-    static synchronized void startAgainAfterShutdown() {
+    /**
+     * Jenkins is starting: nothing is shutting down. A real restart is a new JVM, where this is already so; a restart
+     * inside one JVM (JenkinsSessionExtension, and the unit tests' "restart") must not inherit the flag.
+     */
+    @Initializer(after = InitMilestone.PLUGINS_STARTED)
+    public static synchronized void jenkinsStarted() {
         shuttingDown = false;
+    }
+
+    /** Tests only: a "new JVM" after {@link #shutdown()}. */
+    static void startAgainAfterShutdown() {
+        jenkinsStarted();
     }
 
     /**

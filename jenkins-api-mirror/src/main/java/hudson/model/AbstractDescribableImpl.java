@@ -10,6 +10,7 @@ public abstract class AbstractDescribableImpl<T extends AbstractDescribableImpl<
     @Override
     @SuppressWarnings("unchecked")
     public Descriptor<T> getDescriptor() {
+        // real getDescriptor: Jenkins.getDescriptorOrDie(getClass()): the registered one, AssertionError if none
         for (Object o : MirrorJenkins.extensions()) {
             if (o instanceof Descriptor<?> d && d.clazz == getClass()) {
                 return (Descriptor<T>) d;

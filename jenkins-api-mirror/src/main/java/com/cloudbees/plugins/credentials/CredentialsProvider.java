@@ -16,10 +16,10 @@ import org.springframework.security.core.Authentication;
  * The real lookups also apply the run's authentication, USE_ITEM/USE_OWN and domain requirements.
  */
 public abstract class CredentialsProvider {
-    public static final Permission CREATE = new Permission("com.cloudbees.plugins.credentials.CredentialsProvider.Create");
-    public static final Permission VIEW = new Permission("com.cloudbees.plugins.credentials.CredentialsProvider.View");
-    public static final Permission USE_ITEM = new Permission("com.cloudbees.plugins.credentials.CredentialsProvider.UseItem");
-    public static final Permission USE_OWN = new Permission("com.cloudbees.plugins.credentials.CredentialsProvider.UseOwn");
+    public static final Permission CREATE = Permission.fromId("com.cloudbees.plugins.credentials.CredentialsProvider.Create");
+    public static final Permission VIEW = Permission.fromId("com.cloudbees.plugins.credentials.CredentialsProvider.View");
+    public static final Permission USE_ITEM = Permission.fromId("com.cloudbees.plugins.credentials.CredentialsProvider.UseItem");
+    public static final Permission USE_OWN = Permission.fromId("com.cloudbees.plugins.credentials.CredentialsProvider.UseOwn");
 
     public static <C extends IdCredentials> C findCredentialById(String id, Class<C> type, Run<?, ?> run,
             DomainRequirement... domainRequirements) {

@@ -90,6 +90,24 @@ class ComfyRunStepJenkinsTest {
         }
     }
 
+    /** Thumbnails come from the build's archived artifacts only (never from the ComfyUI host). */
+    @Test
+    void thumbnailsOnlyForArchivedOutputs(JenkinsRule j) throws Exception {
+        configureServer(j, null);
+        WorkflowJob p = job(j, "node {\n"
+                + "  def r = comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral() + ")\n"
+                + "  archiveArtifacts 'comfyui-out/**'\n"
+                + "}");
+        WorkflowRun b = j.buildAndAssertSuccess(p);
+        ComfyRunAction a = b.getAction(ComfyRunAction.class);
+        String path = a.getOutputs().get(0).getPath();
+        assertThat(a.getThumbnails()).singleElement().satisfies(t -> assertThat(t.getHref()).isEqualTo("artifact/" + path));
+        try (JenkinsRule.WebClient wc = j.createWebClient()) {
+            wc.getOptions().setJavaScriptEnabled(false);
+            assertThat(wc.getPage(b).asXml()).contains("artifact/" + path);
+        }
+    }
+
     /** serverUrl is opt-in: with the default configuration a Jenkinsfile cannot make the controller call any URL. */
     @Test
     void serverUrlIsRefusedUntilAnAdministratorAllowsIt(JenkinsRule j) throws Exception {

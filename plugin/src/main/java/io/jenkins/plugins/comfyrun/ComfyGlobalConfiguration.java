@@ -42,6 +42,7 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     /** Off by default: with it, any Jenkinsfile author can make the controller send requests to any URL. */
     private boolean allowServerUrl;
 
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "MC_OVERRIDABLE_METHOD_CALL_IN_CONSTRUCTOR", justification = "the GlobalConfiguration pattern: load() in the constructor")
     public ComfyGlobalConfiguration() {
         load();
         // comfyui.xml is read field by field (no setter runs): report what setServers would refuse, but keep Jenkins

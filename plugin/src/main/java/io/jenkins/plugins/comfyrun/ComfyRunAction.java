@@ -50,11 +50,13 @@ public class ComfyRunAction implements RunAction2 {
     }
 
     @Override
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP2", justification = "a RunAction2 keeps its build, as Jenkins' own actions do")
     public void onAttached(Run<?, ?> r) {
         this.run = r;
     }
 
     @Override
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP2", justification = "a RunAction2 keeps its build, as Jenkins' own actions do")
     public void onLoad(Run<?, ?> r) {
         this.run = r;
         if (nodes == null) {
@@ -68,6 +70,7 @@ public class ComfyRunAction implements RunAction2 {
         }
     }
 
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP", justification = "the views need the build itself (its URL, its sidepanel)")
     public Run<?, ?> getRun() {
         return run;
     }
@@ -192,6 +195,7 @@ public class ComfyRunAction implements RunAction2 {
      * artifact list per call (the views call this once per render), none when no output can have a thumbnail, and
      * none at all once the build is over: its artifacts no longer change, so the answer is kept.
      */
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP", justification = "the kept list is unmodifiable")
     public List<Thumbnail> getThumbnails() {
         Run<?, ?> r = run;
         if (r == null) {

@@ -59,7 +59,7 @@ import org.jenkinsci.plugins.workflow.steps.StepExecution;
  * {@link #readObject}. The step, the workflow JSON, the engine handle, the listener and the workspace are transient
  * and re-obtained as needed.
  */
-public class ComfyRunExecution extends StepExecution {
+public final class ComfyRunExecution extends StepExecution {
     /** How long stop() waits for the server to confirm the cancel before ending the step anyway (tests shorten it). */
     static volatile Duration stopGrace = Duration.ofSeconds(25);
     /**
@@ -413,6 +413,7 @@ public class ComfyRunExecution extends StepExecution {
      * {@code cause} when the prompt's result arrives, or after {@link #stopGrace} at the latest.
      */
     @Override
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP2", justification = "the cause is kept to end the step with it, unchanged")
     public void stop(Throwable cause) {
         if (finished) {
             return;
@@ -721,6 +722,8 @@ public class ComfyRunExecution extends StepExecution {
         out.defaultWriteObject();
     }
 
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "MC_OVERRIDABLE_METHOD_CALL_IN_READ_OBJECT",
+            justification = "calls on the JSON parser's exception and the logger, not on this half-read object")
     private void readObject(java.io.ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         String json = snapshotJson;

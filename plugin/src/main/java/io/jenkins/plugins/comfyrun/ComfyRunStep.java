@@ -105,7 +105,7 @@ public class ComfyRunStep extends Step {
     }
 
     public Map<String, Object> getSet() {
-        return set;
+        return set == null ? null : java.util.Collections.unmodifiableMap(set);
     }
 
     /** Overrides {@code "node.input" -> value}, node by id, class type or title. */
@@ -115,7 +115,7 @@ public class ComfyRunStep extends Step {
     }
 
     public Map<String, Object> getInputs() {
-        return inputs;
+        return inputs == null ? null : java.util.Collections.unmodifiableMap(inputs);
     }
 
     /**

@@ -24,12 +24,39 @@ final class TestJenkins {
         MirrorJenkins.reset();
         MirrorJenkins.register(new ComfyRunStep.DescriptorImpl());
         MirrorJenkins.register(new ComfyServer.DescriptorImpl());
-        return MirrorJenkins.register(new ComfyGlobalConfiguration());
+        return MirrorJenkins.register(new SavedInMemory());
+    }
+
+    /** The root of the item tree, as Jenkins itself is for a top-level job (its full name is ""). */
+    static final hudson.model.ItemGroup<TestJob> ROOT = new hudson.model.ItemGroup<>() {
+        @Override
+        public String getFullName() {
+            return "";
+        }
+
+        @Override
+        public String getDisplayName() {
+            return "Jenkins";
+        }
+    };
+
+    /** The global configuration of a Jenkins whose JENKINS_HOME is not written (Descriptor.save writes XML there). */
+    static final class SavedInMemory extends ComfyGlobalConfiguration {
+        private int saves;
+
+        @Override
+        public synchronized void save() {
+            saves++;
+        }
+
+        synchronized int saves() {
+            return saves;
+        }
     }
 
     static class TestJob extends Job<TestJob, TestRun> {
         TestJob(String name) {
-            super(name);
+            super(ROOT, name);
         }
     }
 
@@ -38,6 +65,24 @@ final class TestJenkins {
 
         TestRun(TestJob job) throws IOException {
             super(job);
+        }
+
+        private final java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
+
+        /** Real Run.getNumber: the build number; the only build of its job here. */
+        @Override
+        public int getNumber() {
+            return 1;
+        }
+
+        /** Real Run.save writes build.xml: here it only counts, so tests see that the build page state was saved. */
+        @Override
+        public synchronized void save() {
+            saves.incrementAndGet();
+        }
+
+        int saves() {
+            return saves.get();
         }
 
         /** Real Run.isBuilding: true until the build is over (here: until the test says so). */

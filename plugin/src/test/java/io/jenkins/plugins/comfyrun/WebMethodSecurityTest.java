@@ -26,6 +26,18 @@ import org.springframework.security.access.AccessDeniedException;
 class WebMethodSecurityTest {
     private ComfyGlobalConfiguration global;
 
+    /** Requests run as a user, never as SYSTEM (which real ACLs let through whatever they say). */
+    @BeforeEach
+    void logIn() {
+        org.springframework.security.core.context.SecurityContextHolder.getContext().setAuthentication(
+                new org.springframework.security.authentication.UsernamePasswordAuthenticationToken("alice", "pw"));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void logOut() {
+        org.springframework.security.core.context.SecurityContextHolder.clearContext();
+    }
+
     @BeforeEach
     void setUp() {
         global = TestJenkins.reset();
@@ -79,7 +91,8 @@ class WebMethodSecurityTest {
         ComfyRunStep.DescriptorImpl step = new ComfyRunStep.DescriptorImpl();
         assertThat(step.doFillServerItems(null, "")).isEmpty();
         assertThat(step.doCheckServerUrl(null, "not a url").kind).isEqualTo(FormValidation.Kind.OK);
-        assertThat(step.doFillCredentialsIdItems(null, "")).isEmpty();
+        // the credentials plugin's includeCurrentValue("") adds only the empty choice: no credential is listed
+        assertThat(step.doFillCredentialsIdItems(null, "")).extracting(o -> o.value).containsExactly("");
     }
 
     @Test

@@ -1,25 +1,30 @@
 package hudson;
 
-import io.comfyrun.mirror.MirrorJenkins;
 import java.util.AbstractList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import jenkins.model.Jenkins;
 
 /**
- * Mirror of jenkins-core {@code hudson.ExtensionList}. Lookups are answered from
- * {@link MirrorJenkins#register(Object)} (mirror-only), standing in for the {@code @Extension} index.
+ * Mirror of jenkins-core {@code hudson.ExtensionList}: the extensions of one type in the running Jenkins. The real
+ * list is filled from the {@code @Extension} index of the installed plugins; the mirror's Jenkins has no index, so a
+ * list holds exactly what was {@link #add added} (tests add the plugin's extensions, as the index would).
  */
 public class ExtensionList<T> extends AbstractList<T> {
-    private final List<T> items;
+    private final List<T> items = new CopyOnWriteArrayList<>();
 
-    private ExtensionList(List<T> items) {
-        // (the real constructors are protected and take Jenkins; this private one is the mirror's own)
-        this.items = items;
+    protected ExtensionList(Jenkins jenkins, Class<T> extensionType) {
+        // real ExtensionList(Jenkins, Class): an empty list of that type, loaded lazily from the index (none here)
+    }
+
+    public static <T> ExtensionList<T> create(Jenkins jenkins, Class<T> type) {
+        // real create(Jenkins, Class): a new list of that type
+        return new ExtensionList<>(jenkins, type);
     }
 
     public static <T> ExtensionList<T> lookup(Class<T> type) {
-        // real lookup: Jenkins.get().getExtensionList(type), the @Extension instances of that type; the mirror's
-        // index is MirrorJenkins.register (test support)
-        return new ExtensionList<>(MirrorJenkins.extensions().stream().filter(type::isInstance).map(type::cast).toList());
+        // real lookup: Jenkins.get().getExtensionList(type)
+        return Jenkins.get().getExtensionList(type);
     }
 
     public static <U> U lookupSingleton(Class<U> type) {
@@ -46,5 +51,18 @@ public class ExtensionList<T> extends AbstractList<T> {
     public int size() {
         // real size()
         return items.size();
+    }
+
+    @Override
+    @Deprecated
+    public boolean add(T t) {
+        // real add (deprecated): keeps the instance in this list (a "legacy" instance, not from the index)
+        return items.add(t);
+    }
+
+    @Override
+    public boolean remove(Object o) {
+        // real remove(Object): removes that instance
+        return items.remove(o);
     }
 }

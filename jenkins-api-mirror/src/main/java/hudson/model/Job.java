@@ -2,7 +2,7 @@ package hudson.model;
 
 import hudson.ExtensionPoint;
 import hudson.security.ACL;
-import io.comfyrun.mirror.MirrorJenkins;
+import jenkins.model.Jenkins;
 
 /** Mirror of jenkins-core {@code hudson.model.Job} (real: extends AbstractItem, whose members are folded in here). */
 public abstract class Job<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> implements Item, ExtensionPoint {
@@ -53,8 +53,7 @@ public abstract class Job<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
 
     @Override
     public ACL getACL() {
-        // real AbstractItem.getACL: the authorization strategy's ACL for this item; the mirror's strategy gives every
-        // item the root ACL (MirrorJenkins, test support)
-        return MirrorJenkins.rootAcl();
+        // real AbstractItem.getACL: Jenkins.get().getAuthorizationStrategy().getACL(this)
+        return Jenkins.get().getAuthorizationStrategy().getACL(this);
     }
 }

@@ -1,6 +1,5 @@
 package jenkins.model;
 
-import hudson.ExtensionList;
 import hudson.ExtensionPoint;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
@@ -29,9 +28,5 @@ public abstract class GlobalConfiguration extends Descriptor<GlobalConfiguration
         // real GlobalConfiguration.configure (no deprecated overload overridden): req.bindJSON(this, json), then true
         req.bindJSON(this, json);
         return true;
-    }
-
-    public static ExtensionList<GlobalConfiguration> all() {
-        return ExtensionList.lookup(GlobalConfiguration.class);
     }
 }

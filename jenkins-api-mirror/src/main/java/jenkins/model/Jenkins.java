@@ -3,7 +3,12 @@ package jenkins.model;
 import hudson.security.ACL;
 import hudson.security.AccessControlled;
 import hudson.security.Permission;
-import io.comfyrun.mirror.MirrorJenkins;
+import hudson.ExtensionList;
+import hudson.model.Describable;
+import hudson.model.Descriptor;
+import hudson.security.AuthorizationStrategy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -11,8 +16,8 @@ import org.springframework.security.core.context.SecurityContextHolder;
 
 /**
  * Mirror of jenkins-core {@code jenkins.model.Jenkins} (members the plugin uses). {@link #get()} returns the one
- * running instance, whose ACL is {@link MirrorJenkins#rootAcl()} (test support); the current authentication is the
- * thread's Spring SecurityContext, as in the real one.
+ * running instance; its ACL comes from its authorization strategy (UNSECURED until set) and the current authentication
+ * is the thread's Spring SecurityContext, as in the real one.
  */
 public class Jenkins implements AccessControlled {
     public static final Permission ADMINISTER = Permission.fromId("hudson.model.Hudson.Administer");
@@ -45,10 +50,40 @@ public class Jenkins implements AccessControlled {
     private static final Authentication ANONYMOUS = new AnonymousAuthenticationToken("anonymous", "anonymous",
             java.util.Set.of(new SimpleGrantedAuthority("anonymous")));
 
+    private final Map<Class<?>, ExtensionList<?>> extensionLists = new ConcurrentHashMap<>();
+    private volatile AuthorizationStrategy authorizationStrategy = AuthorizationStrategy.UNSECURED;
+
     @Override
     public ACL getACL() {
-        // real getACL: the authorization strategy's root ACL (the mirror's strategy: MirrorJenkins, test support)
-        return MirrorJenkins.rootAcl();
+        // real getACL: the authorization strategy's root ACL
+        return authorizationStrategy.getRootACL();
+    }
+
+    public AuthorizationStrategy getAuthorizationStrategy() {
+        // real getAuthorizationStrategy
+        return authorizationStrategy;
+    }
+
+    public void setAuthorizationStrategy(AuthorizationStrategy a) {
+        // real setAuthorizationStrategy: null means UNSECURED
+        authorizationStrategy = a == null ? AuthorizationStrategy.UNSECURED : a;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> ExtensionList<T> getExtensionList(Class<T> extensionType) {
+        // real getExtensionList: one list per type, created on first use
+        return (ExtensionList<T>) extensionLists.computeIfAbsent(extensionType, key -> ExtensionList.create(this, key));
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public Descriptor getDescriptorOrDie(Class<? extends Describable> type) {
+        // real getDescriptorOrDie: the registered Descriptor whose clazz is that type, AssertionError if none
+        for (Descriptor d : getExtensionList(Descriptor.class)) {
+            if (d.clazz == type) {
+                return d;
+            }
+        }
+        throw new AssertionError(type + " is missing its descriptor");
     }
 
     public String getRootUrl() {

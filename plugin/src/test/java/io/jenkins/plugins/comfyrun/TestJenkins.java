@@ -20,11 +20,22 @@ final class TestJenkins {
     }
 
     /** A fresh mirror "Jenkins" with the plugin's extensions registered; returns the global configuration. */
+    @SuppressWarnings({"rawtypes", "deprecation"})
     static ComfyGlobalConfiguration reset() {
-        MirrorJenkins.reset();
-        MirrorJenkins.register(new ComfyRunStep.DescriptorImpl());
-        MirrorJenkins.register(new ComfyServer.DescriptorImpl());
-        return MirrorJenkins.register(new SavedInMemory());
+        MirrorJenkins.reset(); // the credentials store
+        jenkins.model.Jenkins j = jenkins.model.Jenkins.get();
+        j.setAuthorizationStrategy(hudson.security.AuthorizationStrategy.UNSECURED);
+        // what the @Extension index gives a real Jenkins: the plugin's descriptors and its global configuration
+        hudson.ExtensionList<Descriptor> descriptors = j.getExtensionList(Descriptor.class);
+        hudson.ExtensionList<ComfyGlobalConfiguration> globals = j.getExtensionList(ComfyGlobalConfiguration.class);
+        new java.util.ArrayList<>(descriptors).forEach(descriptors::remove);
+        new java.util.ArrayList<>(globals).forEach(globals::remove);
+        SavedInMemory global = new SavedInMemory();
+        descriptors.add(new ComfyRunStep.DescriptorImpl());
+        descriptors.add(new ComfyServer.DescriptorImpl());
+        descriptors.add(global);
+        globals.add(global);
+        return global;
     }
 
     /** The root of the item tree, as Jenkins itself is for a top-level job (its full name is ""). */
@@ -51,6 +62,20 @@ final class TestJenkins {
 
         synchronized int saves() {
             return saves;
+        }
+    }
+
+    /** An authorization strategy whose every ACL is the given one (a matrix that grants nothing, for instance). */
+    static final class OneAclStrategy extends hudson.security.AuthorizationStrategy {
+        private final hudson.security.ACL acl;
+
+        OneAclStrategy(hudson.security.ACL acl) {
+            this.acl = acl;
+        }
+
+        @Override
+        public hudson.security.ACL getRootACL() {
+            return acl;
         }
     }
 

@@ -45,7 +45,7 @@ class WebMethodSecurityTest {
     }
 
     private static void denyAll() {
-        MirrorJenkins.setRootAcl(ACL.lambda2((a, p) -> false));
+        jenkins.model.Jenkins.get().setAuthorizationStrategy(new TestJenkins.OneAclStrategy(ACL.lambda2((a, p) -> false)));
     }
 
     /** A job whose ACL grants exactly {@code granted}. */

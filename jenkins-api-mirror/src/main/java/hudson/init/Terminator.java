@@ -6,11 +6,15 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Mirror of jenkins-core {@code hudson.init.Terminator}: a method run when Jenkins shuts down. */
+/** Mirror of jenkins-core {@code hudson.init.Terminator}: a static method run when Jenkins shuts down (real: @Indexed). */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface Terminator {
+    TermMilestone after() default TermMilestone.STARTED;
+
+    TermMilestone before() default TermMilestone.COMPLETED;
+
     String[] requires() default {};
 
     String[] attains() default {};

@@ -1,20 +1,13 @@
 package hudson.model;
 
-import io.comfyrun.mirror.MirrorJenkins;
+import jenkins.model.Jenkins;
 
-/**
- * Mirror of jenkins-core {@code hudson.model.AbstractDescribableImpl}. The real one asks Jenkins for the
- * descriptor of {@code getClass()}; the mirror looks among {@link MirrorJenkins#register registered} descriptors.
- */
+/** Mirror of jenkins-core {@code hudson.model.AbstractDescribableImpl}. */
 public abstract class AbstractDescribableImpl<T extends AbstractDescribableImpl<T>> implements Describable<T> {
     @Override
     @SuppressWarnings("unchecked")
     public Descriptor<T> getDescriptor() {
-        for (Object o : MirrorJenkins.extensions()) {
-            if (o instanceof Descriptor<?> d && d.clazz == getClass()) {
-                return (Descriptor<T>) d;
-            }
-        }
-        throw new AssertionError(getClass() + " is missing its descriptor");
+        // real getDescriptor: Jenkins.get().getDescriptorOrDie(getClass())
+        return (Descriptor<T>) Jenkins.get().getDescriptorOrDie(getClass());
     }
 }

@@ -4,42 +4,48 @@ import hudson.security.Permission;
 import jenkins.model.Jenkins;
 
 /**
- * Mirror of jenkins-core {@code hudson.model.Descriptor} (members the plugin uses). {@link #load()} and
- * {@link #save()} do nothing here (no JENKINS_HOME); the real ones read and write the descriptor's XML file.
+ * Mirror of jenkins-core {@code hudson.model.Descriptor} (members the plugin uses). The mirror's Jenkins has a fresh,
+ * empty JENKINS_HOME: {@link #load()} finds no file (as the real one then does, it loads nothing) and
+ * {@link #save()}, which would write one, throws: tests override it in their own subclass.
  */
 public abstract class Descriptor<T extends Describable<T>> {
     public final transient Class<? extends T> clazz;
 
     protected Descriptor(Class<? extends T> clazz) {
+        // real Descriptor(Class): the describable class it describes
         this.clazz = clazz;
     }
 
     @SuppressWarnings("unchecked")
     protected Descriptor() {
-        // the real one infers the describable as the outer class of the descriptor
-        Class<?> outer = getClass().getEnclosingClass();
-        this.clazz = (Class<? extends T>) (outer != null ? outer : getClass());
-    }
-
-    protected static Class self() {
-        throw new UnsupportedOperationException("mirror");
+        // real Descriptor(): the describable is the enclosing class; AssertionError when there is none
+        this.clazz = (Class<? extends T>) getClass().getEnclosingClass();
+        if (clazz == null) {
+            throw new AssertionError(getClass() + " doesn't have an outer class. Use the constructor that takes the Class object explicitly.");
+        }
     }
 
     public String getDisplayName() {
+        // real getDisplayName: the describable's simple class name unless overridden
         return clazz.getSimpleName();
     }
 
     public String getId() {
+        // real getId: the describable's class name
         return clazz.getName();
     }
 
     public synchronized void save() {
+        // real save: writes the descriptor's XML file under JENKINS_HOME; the mirror has no JENKINS_HOME
+        throw new UnsupportedOperationException("mirror: Descriptor.save writes under JENKINS_HOME; override it in a test subclass");
     }
 
     public synchronized void load() {
+        // real load: reads the descriptor's XML file if it exists; the mirror's JENKINS_HOME is empty: nothing to load
     }
 
     public Permission getRequiredGlobalConfigPagePermission() {
+        // real getRequiredGlobalConfigPagePermission: ADMINISTER unless overridden
         return Jenkins.ADMINISTER;
     }
 
@@ -47,21 +53,25 @@ public abstract class Descriptor<T extends Describable<T>> {
         private final String formField;
 
         public FormException(String message, String formField) {
+            // real FormException(String, String): message and the form field at fault
             super(message);
             this.formField = formField;
         }
 
         public FormException(String message, Throwable cause, String formField) {
+            // real FormException(String, Throwable, String)
             super(message, cause);
             this.formField = formField;
         }
 
         public FormException(Throwable cause, String formField) {
+            // real FormException(Throwable, String)
             super(cause);
             this.formField = formField;
         }
 
         public String getFormField() {
+            // real getFormField
             return formField;
         }
 

@@ -5,11 +5,11 @@ import hudson.security.Permission;
 
 /** Mirror of jenkins-core {@code hudson.model.Item} (real also extends PersistenceRoot, SearchableModelObject, OnMaster). */
 public interface Item extends AccessControlled, ModelObject {
-    Permission CREATE = new Permission("hudson.model.Item.Create");
-    Permission CONFIGURE = new Permission("hudson.model.Item.Configure");
-    Permission READ = new Permission("hudson.model.Item.Read");
-    Permission EXTENDED_READ = new Permission("hudson.model.Item.ExtendedRead");
-    Permission BUILD = new Permission("hudson.model.Item.Build");
+    Permission CREATE = Permission.fromId("hudson.model.Item.Create");
+    Permission CONFIGURE = Permission.fromId("hudson.model.Item.Configure");
+    Permission READ = Permission.fromId("hudson.model.Item.Read");
+    Permission EXTENDED_READ = Permission.fromId("hudson.model.Item.ExtendedRead");
+    Permission BUILD = Permission.fromId("hudson.model.Item.Build");
 
     String getName();
 

@@ -14,24 +14,29 @@ public final class Result implements Serializable {
     public final int ordinal;
 
     private Result(String name, int ordinal) {
+        // real private Result(name, ordinal, color, completeBuild): the name and the ordinal are what the plugin sees
         this.name = name;
         this.ordinal = ordinal;
     }
 
     public boolean isWorseThan(Result that) {
+        // real isWorseThan: a larger ordinal
         return this.ordinal > that.ordinal;
     }
 
     public boolean isBetterOrEqualTo(Result that) {
+        // real isBetterOrEqualTo: a smaller or equal ordinal
         return this.ordinal <= that.ordinal;
     }
 
     @Override
     public String toString() {
+        // real toString: the name
         return name;
     }
 
     private Object readResolve() {
+        // real readResolve: the constant of that ordinal, FAILURE when none
         for (Result r : new Result[] {SUCCESS, UNSTABLE, FAILURE, NOT_BUILT, ABORTED}) {
             if (r.ordinal == ordinal) {
                 return r;

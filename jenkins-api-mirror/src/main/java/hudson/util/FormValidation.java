@@ -4,77 +4,75 @@ import hudson.Util;
 import java.io.IOException;
 
 /**
- * Mirror of jenkins-core {@code hudson.util.FormValidation} (real: also implements Stapler's HttpResponse).
- * Plain messages are HTML-escaped as in the real one; {@link #getMessage()} returns the escaped text.
+ * Mirror of jenkins-core {@code hudson.util.FormValidation} (real: also implements Stapler's HttpResponse), the
+ * members the plugin uses. The message is the HTML the form shows: plain-text factories escape it with
+ * {@link Util#escape}, as the real ones do, so {@link #getMessage()} returns escaped text.
  */
 public abstract class FormValidation extends IOException {
     public enum Kind { OK, WARNING, ERROR }
 
     public final Kind kind;
 
-    protected FormValidation(Kind kind, String message) {
+    private FormValidation(Kind kind, String message) {
+        // real private FormValidation(Kind, String): the HTML message and its kind
         super(message);
         this.kind = kind;
     }
 
-    private static FormValidation of(Kind kind, String message) {
-        String html = message == null ? null : Util.escape(message);
+    /** Real {@code _errorWithMarkup}: a null message gives {@link #ok()}; the HTML is kept as given. */
+    private static FormValidation withMarkup(Kind kind, String html) {
+        if (html == null) {
+            return ok();
+        }
         return new FormValidation(kind, html) {
             @Override
             public String renderHtml() {
-                return html == null ? "<div/>" : "<div class=" + kind.name().toLowerCase() + ">" + html + "</div>";
+                // real renderHtml outside a request: the message; inside one it wraps it in a div (not reproduced)
+                throw new UnsupportedOperationException("mirror: renderHtml needs a Stapler request");
             }
 
             private static final long serialVersionUID = 1L;
         };
     }
 
+    private static final FormValidation OK = new FormValidation(Kind.OK, null) {
+        @Override
+        public String renderHtml() {
+            // real OK: respond(Kind.OK, "<div/>")
+            return "<div/>";
+        }
+
+        private static final long serialVersionUID = 1L;
+    };
+
     public static FormValidation ok() {
-        return of(Kind.OK, null);
+        // real ok(): the one OK instance, no message
+        return OK;
     }
 
     public static FormValidation ok(String message) {
-        return of(Kind.OK, message);
-    }
-
-    public static FormValidation ok(String format, Object... args) {
-        return of(Kind.OK, String.format(format, args));
+        // real ok(String): okWithMarkup(Util.escape(message))
+        return withMarkup(Kind.OK, message == null ? null : Util.escape(message));
     }
 
     public static FormValidation warning(String message) {
-        return of(Kind.WARNING, message);
+        // real warning(String): warningWithMarkup(Util.escape(message))
+        return withMarkup(Kind.WARNING, message == null ? null : Util.escape(message));
     }
 
     public static FormValidation warning(String format, Object... args) {
-        return of(Kind.WARNING, String.format(format, args));
+        // real warning(String, Object...): warning(String.format(format, args))
+        return warning(String.format(format, args));
     }
 
     public static FormValidation error(String message) {
-        return of(Kind.ERROR, message);
+        // real error(String): errorWithMarkup(Util.escape(message))
+        return withMarkup(Kind.ERROR, message == null ? null : Util.escape(message));
     }
 
     public static FormValidation error(String format, Object... args) {
-        return of(Kind.ERROR, String.format(format, args));
-    }
-
-    public static FormValidation error(Throwable e, String message) {
-        return of(Kind.ERROR, message);
-    }
-
-    public static FormValidation warning(Throwable e, String message) {
-        return of(Kind.WARNING, message);
-    }
-
-    public static FormValidation validateRequired(String value) {
-        return Util.fixEmptyAndTrim(value) == null ? error("This field is required") : ok();
-    }
-
-    public static FormValidation validatePositiveInteger(String value) {
-        try {
-            return Integer.parseInt(value) > 0 ? ok() : error("Not a positive number");
-        } catch (NumberFormatException e) {
-            return error("Not a number");
-        }
+        // real error(String, Object...): error(String.format(format, args))
+        return error(String.format(format, args));
     }
 
     public abstract String renderHtml();

@@ -1,14 +1,12 @@
 package jenkins.model;
 
-import hudson.ExtensionList;
 import hudson.ExtensionPoint;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
+import net.sf.json.JSONObject;
+import org.kohsuke.stapler.StaplerRequest2;
 
-/**
- * Mirror of jenkins-core {@code jenkins.model.GlobalConfiguration}. The plugin does not override
- * {@code configure(StaplerRequest2, JSONObject)}, so it is not mirrored.
- */
+/** Mirror of jenkins-core {@code jenkins.model.GlobalConfiguration} (members the plugin uses). */
 public abstract class GlobalConfiguration extends Descriptor<GlobalConfiguration>
         implements ExtensionPoint, Describable<GlobalConfiguration> {
     @SuppressWarnings("unchecked")
@@ -22,10 +20,13 @@ public abstract class GlobalConfiguration extends Descriptor<GlobalConfiguration
     }
 
     public String getGlobalConfigPage() {
-        return "config.jelly";
+        // real GlobalConfiguration.getGlobalConfigPage resolves a view of the class (needs Stapler): not reproduced
+        throw new UnsupportedOperationException("mirror: getGlobalConfigPage needs Jenkins' view resolution");
     }
 
-    public static ExtensionList<GlobalConfiguration> all() {
-        return ExtensionList.lookup(GlobalConfiguration.class);
+    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
+        // real GlobalConfiguration.configure (no deprecated overload overridden): req.bindJSON(this, json), then true
+        req.bindJSON(this, json);
+        return true;
     }
 }

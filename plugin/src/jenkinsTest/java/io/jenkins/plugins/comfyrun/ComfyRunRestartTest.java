@@ -74,4 +74,34 @@ class ComfyRunRestartTest {
             assertThat(FakeServers.posts(fake, "/prompt")).as("exactly one submission, before the restart").hasSize(1);
         });
     }
+
+    /**
+     * Jenkins stops while the output downloads (the /view answer is held back): the step is not failed by the
+     * shutdown; after the restart it resumes inside node {} (its workspace comes back with the node) and saves the PNG.
+     */
+    @Test
+    void aRestartWhileAnOutputDownloadsResumesAndSavesIt() throws Throwable {
+        String url = fake.baseUrl().toString();
+        fake.scenario().steps("KSampler", 20).stepsPerSecond("KSampler", 1000);
+        fake.faults().httpDelay(io.comfyrun.fake.scenario.Trigger.onRoute("GET", "/view"), 100_000_000);
+        sessions.then(j -> {
+            ComfyGlobalConfiguration.get().setServers(List.of(new ComfyServer("fake", url)));
+            WorkflowJob p = j.createProject(WorkflowJob.class, "p");
+            p.setDefinition(new CpsFlowDefinition("node {\n  def r = comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral()
+                    + ")\n  echo \"done ${r.status} ${r.outputs[0].path}\"\n}", true));
+            WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+            await().atMost(DEADLINE).until(() -> !fake.journal().requests("GET", "/view").isEmpty());
+            ((CpsFlowExecution) b.getExecution()).waitForSuspension();
+        });
+        fake.faults().clear();
+        sessions.then(j -> {
+            WorkflowJob p = j.jenkins.getItemByFullName("p", WorkflowJob.class);
+            WorkflowRun b = p.getLastBuild();
+            j.assertBuildStatusSuccess(j.waitForCompletion(b));
+            j.assertLogContains("done success comfyui-out/", b);
+            j.assertLogNotContains("could not be saved", b);
+            assertThat(j.jenkins.getWorkspaceFor(p).child("comfyui-out").list()).hasSize(1);
+            assertThat(FakeServers.posts(fake, "/prompt")).as("exactly one submission, before the restart").hasSize(1);
+        });
+    }
 }

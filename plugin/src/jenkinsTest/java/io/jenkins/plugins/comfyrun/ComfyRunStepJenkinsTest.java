@@ -80,6 +80,62 @@ class ComfyRunStepJenkinsTest {
         assertThat(a.getNodes()).isNotEmpty();
         assertThat(j.jenkins.getWorkspaceFor(p).child("comfyui-out").list()).hasSize(1);
         assertThat(FakeServers.posts(fake, "/prompt")).hasSize(1);
+        // the build page and the action's own page (outputs table: ${o.getSize()}) render in Jenkins' Jelly
+        try (JenkinsRule.WebClient wc = j.createWebClient()) {
+            wc.getOptions().setJavaScriptEnabled(false);
+            assertThat(wc.getPage(b).getWebResponse().getStatusCode()).isEqualTo(200);
+            org.htmlunit.html.HtmlPage page = wc.getPage(b, a.getUrlName() + "/");
+            assertThat(page.getWebResponse().getStatusCode()).isEqualTo(200);
+            assertThat(page.asNormalizedText()).contains("Outputs").contains("comfyui-out/");
+        }
+    }
+
+    /** Thumbnails come from the build's archived artifacts only (never from the ComfyUI host). */
+    @Test
+    void thumbnailsOnlyForArchivedOutputs(JenkinsRule j) throws Exception {
+        configureServer(j, null);
+        WorkflowJob p = job(j, "node {\n"
+                + "  def r = comfyRun(server: 'fake', workflow: " + FakeServers.txt2imgLiteral() + ")\n"
+                + "  archiveArtifacts 'comfyui-out/**'\n"
+                + "}");
+        WorkflowRun b = j.buildAndAssertSuccess(p);
+        ComfyRunAction a = b.getAction(ComfyRunAction.class);
+        String path = a.getOutputs().get(0).getPath();
+        assertThat(a.getThumbnails()).singleElement().satisfies(t -> assertThat(t.getHref()).isEqualTo("artifact/" + path));
+        try (JenkinsRule.WebClient wc = j.createWebClient()) {
+            wc.getOptions().setJavaScriptEnabled(false);
+            assertThat(wc.getPage(b).asXml()).contains("artifact/" + path);
+        }
+    }
+
+    /** serverUrl is opt-in: with the default configuration a Jenkinsfile cannot make the controller call any URL. */
+    @Test
+    void serverUrlIsRefusedUntilAnAdministratorAllowsIt(JenkinsRule j) throws Exception {
+        WorkflowJob p = job(j, "comfyRun(serverUrl: '" + fake.baseUrl() + "', workflow: " + FakeServers.txt2imgLiteral() + ")");
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, p);
+        j.assertLogContains("serverUrl is disabled by the Jenkins administrator", b);
+        assertThat(FakeServers.posts(fake, "/prompt")).isEmpty();
+        ComfyGlobalConfiguration.get().setAllowServerUrl(true);
+        j.buildAndAssertSuccess(p);
+    }
+
+    /** Manage Jenkins » System: deleting the last server in the form and saving leaves no server. */
+    @Test
+    void theLastServerCanBeDeletedThroughTheForm(JenkinsRule j) throws Exception {
+        configureServer(j, null);
+        try (JenkinsRule.WebClient wc = j.createWebClient()) {
+            org.htmlunit.html.HtmlPage page = wc.goTo("manage/configure");
+            org.htmlunit.html.HtmlForm form = page.getFormByName("config");
+            org.htmlunit.html.HtmlInput name = form.getInputsByValue("fake").get(0);
+            org.htmlunit.html.DomElement chunk = name;
+            while (chunk != null && !chunk.getAttribute("class").contains("repeated-chunk")) {
+                chunk = (org.htmlunit.html.DomElement) chunk.getParentNode();
+            }
+            assertThat(chunk).as("the server's repeated chunk").isNotNull();
+            chunk.remove(); // what the chunk's delete button does
+            j.submit(form);
+        }
+        assertThat(ComfyGlobalConfiguration.get().getServers()).isEmpty();
     }
 
     @Test
@@ -108,6 +164,15 @@ class ComfyRunStepJenkinsTest {
         assertThat(FakeServers.posts(fake, "/interrupt")).singleElement()
                 .satisfies(e -> assertThat(e.text()).contains(promptId));
         assertThat(FakeServers.posts(fake, "/prompt")).hasSize(1);
+        // the build page records the abort, whichever of the stop and the prompt's INTERRUPTED result came first
+        ComfyRunAction a = b.getAction(ComfyRunAction.class);
+        assertThat(a.getStatus()).isEqualTo("ABORTED");
+        assertThat(a.isInProgress()).isFalse();
+        assertThat(a.isBuildOver()).isTrue();
+        try (JenkinsRule.WebClient wc = j.createWebClient()) {
+            wc.getOptions().setJavaScriptEnabled(false);
+            assertThat(wc.getPage(b).getWebResponse().getStatusCode()).isEqualTo(200);
+        }
     }
 
     @Test

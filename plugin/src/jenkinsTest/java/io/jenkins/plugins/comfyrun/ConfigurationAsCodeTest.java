@@ -21,7 +21,7 @@ class ConfigurationAsCodeTest {
     void roundTrip(JenkinsConfiguredWithCodeRule j) throws Exception {
         ComfyGlobalConfiguration c = ComfyGlobalConfiguration.get();
         assertThat(c.getDefaultServer()).isEqualTo("gpu-1");
-        assertThat(c.isAllowServerUrl()).isFalse();
+        assertThat(c.isAllowServerUrl()).isTrue(); // opt-in: off unless configured
         assertThat(c.getServers()).hasSize(2);
         ComfyServer gpu1 = c.findServer("gpu-1");
         assertThat(gpu1.getUrl()).isEqualTo("http://gpu-1:8188/");
@@ -34,6 +34,6 @@ class ConfigurationAsCodeTest {
         assertThat(comfyui).as("the global configuration is exported under unclassified: comfyui:").isNotNull();
         String exported = toYamlString(comfyui);
         assertThat(exported).contains("name: \"gpu-1\"").contains("credentialsId: \"comfy-token\"")
-                .contains("readTimeoutSeconds: 45").contains("allowServerUrl: false").contains("defaultServer: \"gpu-1\"");
+                .contains("readTimeoutSeconds: 45").contains("allowServerUrl: true").contains("defaultServer: \"gpu-1\"");
     }
 }

@@ -13,8 +13,8 @@ final class BuildPageProgress {
             a.tracking(s.method().name().toLowerCase(Locale.ROOT));
         } else if (event instanceof PromptEvent.Queued q) {
             a.queued(q.position());
-        } else if (event instanceof PromptEvent.Started) {
-            a.running(null, 0);
+        } else if (event instanceof PromptEvent.Started st) {
+            a.started(st.cached().size());
         } else if (event instanceof PromptEvent.NodeStarted n) {
             a.running(n.node().label(), a.getPercent());
         } else if (event instanceof PromptEvent.StepProgress p) {

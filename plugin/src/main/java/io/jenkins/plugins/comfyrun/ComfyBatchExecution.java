@@ -200,7 +200,7 @@ public class ComfyBatchExecution extends StepExecution {
         if (!f.exists()) {
             throw new AbortException("comfyBatch: " + what + ": '" + rel + "' does not exist in the workspace " + ws.getRemote());
         }
-        return f.readToString();
+        return ComfyRunExecution.readUtf8(f);
     }
 
     // ===== the batch =====

@@ -193,7 +193,7 @@ public class ComfyChainExecution extends StepExecution {
         if (WorkspaceOutputSink.checkOutputDir(rel) != null || !ws.isDescendant(rel) || !ws.child(rel).exists()) {
             throw new AbortException(at + ": workflowFile: '" + rel + "' is not a file inside the workspace " + ws.getRemote());
         }
-        return Workflow.parse(ws.child(rel).readToString(), rel);
+        return Workflow.parse(ComfyRunExecution.readUtf8(ws.child(rel)), rel);
     }
 
     /** Continues with the first step that has not ended: reattach if it was sent, else carry the image over and submit. */

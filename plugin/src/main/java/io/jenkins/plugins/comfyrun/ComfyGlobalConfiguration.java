@@ -11,15 +11,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import jenkins.model.GlobalConfiguration;
+import net.sf.json.JSONObject;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
  * "ComfyUI" section of Manage Jenkins » System: the servers pipelines may use, the default one, and whether a
- * Jenkinsfile may name an arbitrary {@code serverUrl}. Plain data binding (no custom {@code configure}), so
- * configuration-as-code works:
+ * Jenkinsfile may name an arbitrary {@code serverUrl} (off unless an administrator allows it). Data binding through
+ * setters, so configuration-as-code works; {@link #configure} only clears the server list first (see there):
  *
  * <pre>
  * unclassified:
@@ -37,9 +39,13 @@ import org.kohsuke.stapler.verb.POST;
 public class ComfyGlobalConfiguration extends GlobalConfiguration {
     private List<ComfyServer> servers = new ArrayList<>();
     private String defaultServer;
-    private boolean allowServerUrl = true;
+    /** Off by default: with it, any Jenkinsfile author can make the controller send requests to any URL. */
+    private boolean allowServerUrl;
     private List<ComfyServerPool> pools = new ArrayList<>();
+    /** True while {@link #configure} binds the form (request thread, one at a time: Jenkins saves forms serially). */
+    private transient volatile boolean binding;
 
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "MC_OVERRIDABLE_METHOD_CALL_IN_CONSTRUCTOR", justification = "the GlobalConfiguration pattern: load() in the constructor")
     public ComfyGlobalConfiguration() {
         load();
         // comfyui.xml is read field by field (no setter runs): report what setServers would refuse, but keep Jenkins
@@ -92,13 +98,57 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     @DataBoundSetter
     public void setServers(List<ComfyServer> servers) {
         // form submission and configuration-as-code both bind through this setter; CasC reports the message with
-        // the YAML location, the form shows it on the error page
+        // the YAML location, configure() turns it into a form error
         String problem = problemWith(servers);
         if (problem != null) {
-            throw new IllegalArgumentException(problem);
+            throw new InvalidServerList(problem);
         }
         this.servers = new ArrayList<>(servers == null ? List.of() : servers);
         save();
+    }
+
+    /**
+     * The form submission. Stapler's {@code bindJSON} calls a setter only for the keys the form sent, and a repeatable
+     * list with no entry sends no {@code servers} key at all: without clearing the list first, deleting the last
+     * server would silently keep it. A bad entry is reported as a form error naming it, and nothing is changed.
+     */
+    @Override
+    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
+        List<ComfyServer> serversBefore = servers;
+        List<ComfyServerPool> poolsBefore = pools;
+        servers = new ArrayList<>();
+        pools = new ArrayList<>();
+        // Stapler calls the setters in no stated order: pools are checked against the servers once both are bound
+        binding = true;
+        try {
+            boolean result = super.configure(req, json);
+            String problem = problemWithPools(pools, servers);
+            if (problem != null) {
+                throw new InvalidServerList(problem);
+            }
+            return result;
+        } catch (RuntimeException e) {
+            servers = serversBefore;
+            pools = poolsBefore;
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof InvalidServerList bad) {
+                    throw new FormException(bad.getMessage(), bad.getMessage().startsWith("ComfyUI server pool")
+                            || bad.getMessage().contains("server pools") ? "pools" : "servers");
+                }
+            }
+            throw e;
+        } finally {
+            binding = false;
+        }
+    }
+
+    /** A server list that {@link #problemWith} refuses; its message names the server at fault. */
+    static final class InvalidServerList extends IllegalArgumentException {
+        InvalidServerList(String message) {
+            super(message);
+        }
+
+        private static final long serialVersionUID = 1L;
     }
 
     /** Name of the server used when a step names neither {@code server} nor {@code serverUrl}; null: the first one. */
@@ -130,9 +180,10 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
 
     @DataBoundSetter
     public void setPools(List<ComfyServerPool> pools) {
-        String problem = problemWithPools(pools, servers);
+        // during a form submission the servers may not be bound yet: configure() checks the pair afterwards
+        String problem = binding ? null : problemWithPools(pools, servers);
         if (problem != null) {
-            throw new IllegalArgumentException(problem);
+            throw new InvalidServerList(problem);
         }
         this.pools = new ArrayList<>(pools == null ? List.of() : pools);
         save();
@@ -206,7 +257,9 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
 
     @POST
     public ListBoxModel doFillDefaultServerItems(@QueryParameter String defaultServer) {
-        WebMethodPermissions.checkConfigure(null);
+        if (!WebMethodPermissions.mayConfigure(null)) {
+            return new ListBoxModel(); // what Jenkins forms expect from a user without the permission, not a 403
+        }
         ListBoxModel m = new ListBoxModel();
         m.add("(first server in the list)", "");
         for (ComfyServer s : servers) {
@@ -217,7 +270,9 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
 
     @POST
     public FormValidation doCheckDefaultServer(@QueryParameter String value) {
-        WebMethodPermissions.checkConfigure(null);
+        if (!WebMethodPermissions.mayConfigure(null)) {
+            return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+        }
         String v = Util.fixEmptyAndTrim(value);
         if (v != null && findServer(v) == null) {
             return FormValidation.warning("No server named '%s' is configured (save the server list first)", v);

@@ -39,6 +39,8 @@ public class ComfyRunAction implements RunAction2 {
     private volatile Integer queuePosition;
     /** "API format", or "converted from UI format with the node catalogue of ..."; null in builds from before 0.1. */
     private volatile String workflowFormat;
+    /** Nodes ComfyUI reported as cached when the prompt started; kept across a restart (the resumed events lack them). */
+    private volatile int cachedNodes;
 
     private transient Run<?, ?> run;
     /** Thumbnails once the build has completed (its artifacts are final); recomputed while it runs. */
@@ -50,11 +52,13 @@ public class ComfyRunAction implements RunAction2 {
     }
 
     @Override
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP2", justification = "a RunAction2 keeps its build, as Jenkins' own actions do")
     public void onAttached(Run<?, ?> r) {
         this.run = r;
     }
 
     @Override
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP2", justification = "a RunAction2 keeps its build, as Jenkins' own actions do")
     public void onLoad(Run<?, ?> r) {
         this.run = r;
         if (nodes == null) {
@@ -68,6 +72,7 @@ public class ComfyRunAction implements RunAction2 {
         }
     }
 
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP", justification = "the views need the build itself (its URL, its sidepanel)")
     public Run<?, ?> getRun() {
         return run;
     }
@@ -140,8 +145,25 @@ public class ComfyRunAction implements RunAction2 {
         return queuePosition;
     }
 
+    /** Nodes served from ComfyUI's cache (known from the start of the prompt; survives a controller restart). */
+    @Exported
+    public int getCachedNodes() {
+        return cachedNodes;
+    }
+
+    /**
+     * Whether the build is over; the page script stops polling when it is. A build that is over has no prompt in
+     * flight whatever its status says (a controller that died mid-run leaves no one to record the end).
+     */
+    @Exported
+    public boolean isBuildOver() {
+        Run<?, ?> r = run;
+        return r != null && !r.isBuilding();
+    }
+
+    /** Still submitting, queued or running, in a build that is still going on. */
     public boolean isInProgress() {
-        return status.equals(SUBMITTING) || status.equals(QUEUED) || status.equals(RUNNING);
+        return (status.equals(SUBMITTING) || status.equals(QUEUED) || status.equals(RUNNING)) && !isBuildOver();
     }
 
     public List<NodeEntry> getNodes() {
@@ -184,6 +206,7 @@ public class ComfyRunAction implements RunAction2 {
      * artifact list per call (the views call this once per render), none when no output can have a thumbnail, and
      * none at all once the build is over: its artifacts no longer change, so the answer is kept.
      */
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP", justification = "the kept list is unmodifiable")
     public List<Thumbnail> getThumbnails() {
         Run<?, ?> r = run;
         if (r == null) {
@@ -220,13 +243,27 @@ public class ComfyRunAction implements RunAction2 {
         queuePosition = position;
     }
 
+    void started(int cachedAtStart) {
+        // a resumed prompt starts again from the engine's point of view, with no cached list: keep what was known
+        cachedNodes = Math.max(cachedNodes, cachedAtStart);
+        running(null, 0);
+    }
+
     void running(String node, double workflowPercent) {
         status = RUNNING;
         queuePosition = null;
         if (node != null) {
             currentNode = node;
         }
-        percent = Math.max(0, Math.min(100, workflowPercent));
+        // never backwards: after a restart the engine knows fewer nodes of the workflow and restarts its count
+        percent = Math.max(percent, Math.max(0, Math.min(100, workflowPercent)));
+    }
+
+    /** The step ended before the prompt's result was recorded (stopped, failed): no longer shown in flight. */
+    void ended(String finalStatus) {
+        currentNode = null;
+        queuePosition = null;
+        status = finalStatus;
     }
 
     void tracking(String trackingMethod) {
@@ -243,6 +280,11 @@ public class ComfyRunAction implements RunAction2 {
         currentNode = null;
         queuePosition = null;
         percent = outcome.equals("SUCCESS") ? 100 : percent;
+        int cachedInResult = 0;
+        for (NodeEntry n : nodeRuns) {
+            cachedInResult += n.cached ? 1 : 0;
+        }
+        cachedNodes = Math.max(cachedNodes, cachedInResult);
         status = outcome;
     }
 

@@ -62,9 +62,16 @@ import org.jenkinsci.plugins.workflow.steps.StepExecution;
  * {@link #readObject}. The step, the workflow JSON, the engine handle, the listener and the workspace are transient
  * and re-obtained as needed.
  */
-public class ComfyRunExecution extends StepExecution {
+public final class ComfyRunExecution extends StepExecution {
     /** How long stop() waits for the server to confirm the cancel before ending the step anyway (tests shorten it). */
     static volatile Duration stopGrace = Duration.ofSeconds(25);
+    /**
+     * After a controller restart, how long a finished prompt waits for the enclosing {@code node {}} to get its agent
+     * (and so its workspace) back before the step fails naming the outputs it could not save (tests shorten it).
+     */
+    static volatile Duration workspaceWait = Duration.ofMinutes(5);
+    /** How often the workspace is asked for again while waiting for it after a restart. */
+    private static final Duration WORKSPACE_RECHECK = Duration.ofSeconds(2);
     private static final System.Logger LOG = System.getLogger(ComfyRunExecution.class.getName());
 
     // ----- persisted -----
@@ -81,6 +88,12 @@ public class ComfyRunExecution extends StepExecution {
      */
     private volatile String snapshotJson;
     private volatile boolean finished;
+    /**
+     * Whether the step ran inside {@code node {}} (it had a workspace when it started). Persisted: after a restart
+     * {@code getContext().get(FilePath.class)} is null until the node has its agent again, which must not be read as
+     * "outside node {}" (that would skip the downloads and report success).
+     */
+    private volatile boolean inNode;
 
     // ----- transient: only needed before submission, or re-obtained after a restart -----
     private final transient ComfyRunStep step;
@@ -96,6 +109,12 @@ public class ComfyRunExecution extends StepExecution {
     private transient volatile ScheduledFuture<?> stopFallback;
     /** Why the persisted snapshot could not be read back, if it could not (reported by onResume). */
     private transient volatile String unreadableSnapshot;
+    // State saves of progress snapshots, coalesced: at most one requested from Pipeline and not yet written. Guarded
+    // by "this"; after deserialization both are false, which is the right initial state.
+    private transient boolean saveInFlight;
+    private transient boolean saveAgain;
+    /** Set when a failure during Jenkins' shutdown was left for onResume() instead of ending the step (tests read it). */
+    private transient volatile boolean leftForResume;
 
     ComfyRunExecution(StepContext context, ComfyRunStep step) throws AbortException {
         super(context);
@@ -136,7 +155,8 @@ public class ComfyRunExecution extends StepExecution {
         try {
             Run<?, ?> run = getContext().get(Run.class);
             FilePath ws = getContext().get(FilePath.class);
-            ServerConfig config = target.toConfig(run, pollIntervalSeconds);
+            inNode = ws != null; // persisted with the prompt id, before the POST
+            ServerConfig config = serverConfig(run);
             LoadedWorkflow loaded = loadWorkflow(ws, config); // either format; a UI-format one is converted
             workflowFormat = loaded.describe();
             if (loaded.format() == WorkflowFormat.UI) {
@@ -175,14 +195,38 @@ public class ComfyRunExecution extends StepExecution {
                     + " (or pass the JSON with workflow: readFile(...))");
         }
         String rel = step.getWorkflowFile();
-        if (WorkspaceOutputSink.checkOutputDir(rel) != null || !ws.isDescendant(rel)) {
+        if (WorkspaceOutputSink.checkOutputDir(rel) != null) {
+            throw new AbortException("comfyRun: workflowFile: '" + rel + "' must be a path inside the workspace");
+        }
+        // FilePath.isDescendant answers false for a workspace directory that does not exist yet (node {} allocates it
+        // without creating it): say that, rather than "outside the workspace"
+        if (!ws.exists()) {
+            throw new AbortException("comfyRun: workflow file '" + rel + "' does not exist: the workspace " + ws.getRemote()
+                    + " has not been created yet (check out or write the file in this node { } first)");
+        }
+        if (!ws.isDescendant(rel)) {
             throw new AbortException("comfyRun: workflowFile: '" + rel + "' must be a path inside the workspace");
         }
         FilePath f = ws.child(rel);
         if (!f.exists()) {
-            throw new AbortException("comfyRun: workflow file '" + step.getWorkflowFile() + "' does not exist in the workspace " + ws.getRemote());
+            throw new AbortException("comfyRun: workflow file '" + rel + "' does not exist in the workspace " + ws.getRemote());
         }
-        return LoadedWorkflow.parse(f.readToString(), step.getWorkflowFile(), catalogue);
+        return LoadedWorkflow.parse(readUtf8(f), rel, catalogue);
+    }
+
+    /** JSON is UTF-8 whatever the agent's default charset ({@code FilePath.readToString} would use that). */
+    static String readUtf8(FilePath f) throws IOException, InterruptedException {
+        try (java.io.InputStream in = f.read()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The engine settings for THIS step's prompt (server, credentials, timeouts, and the step's own poll interval),
+     * built the same way for the submission, the downloads and a resume: the engine applies them per prompt.
+     */
+    ServerConfig serverConfig(Run<?, ?> run) throws AbortException {
+        return target.toConfig(run, pollIntervalSeconds);
     }
 
     private Deadlines deadlines() {
@@ -231,17 +275,39 @@ public class ComfyRunExecution extends StepExecution {
     // ===== completion (pool thread) =====
 
     private void onResult(PromptResult r) {
+        onResult(r, null);
+    }
+
+    /**
+     * @param workspaceDeadline null on the first call; set while waiting for the workspace of the enclosing node after
+     *                          a restart (this method is then called again every {@link #WORKSPACE_RECHECK})
+     */
+    private void onResult(PromptResult r, java.time.Instant workspaceDeadline) {
         if (finished) {
+            // stop() (or its fallback) ended the step first: the build page still gets the prompt's real end
+            recordLateResult(r);
             return;
         }
         try {
             Map<OutputRef, StepResult.Written> written = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
             if (r.isSuccess() && stopCause == null) {
-                written = downloadOutputs(r);
+                FilePath ws = null;
+                if (inNode && !r.outputs().isEmpty()) {
+                    ws = workspace();
+                    if (ws == null) {
+                        awaitWorkspace(r, workspaceDeadline);
+                        return;
+                    }
+                }
+                written = downloadOutputs(r, ws, problems);
             }
-            recordOnBuildPage(r, written);
+            recordOnBuildPage(r, written, problems);
             if (stopCause != null) {
                 finishFailure(stopCause);
+            } else if (!problems.isEmpty()) {
+                finishFailure(new AbortException("ComfyUI prompt " + r.promptId() + " on " + target.label() + " succeeded but "
+                        + problems.size() + " output(s) could not be saved to the workspace: " + String.join("; ", problems)));
             } else if (r.isSuccess()) {
                 finishSuccess(StepResult.toMap(r, target.label(), written));
             } else {
@@ -256,17 +322,16 @@ public class ComfyRunExecution extends StepExecution {
      * Inside node {}: the engine's downloader streams each output through {@code /view} into the workspace (checked
      * names, write-then-rename, size cap). A file that cannot be saved fails the step after the others are saved.
      */
-    private Map<OutputRef, StepResult.Written> downloadOutputs(PromptResult r) throws IOException, InterruptedException {
+    private Map<OutputRef, StepResult.Written> downloadOutputs(PromptResult r, FilePath ws, List<String> problems)
+            throws IOException, InterruptedException {
         Map<OutputRef, StepResult.Written> written = new LinkedHashMap<>();
-        FilePath ws = getContext().get(FilePath.class);
         if (ws == null || r.outputs().isEmpty()) {
             return written; // outside node {}: the result still lists the outputs, nothing is downloaded
         }
-        ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
+        ServerConfig config = serverConfig(getContext().get(Run.class));
         // Through the handle: files saved before a controller restart are not fetched again, each new one is persisted.
         List<DownloadedFile> files = OutputDownloader.defaults()
                 .downloadAll(ComfyRuntime.client().http(config), handle, r.outputs(), new WorkspaceOutputSink(ws, outputDir));
-        List<String> problems = new ArrayList<>();
         for (DownloadedFile f : files) {
             if (f.ok()) {
                 written.put(f.output(), new StepResult.Written(f.location(), f.bytes()));
@@ -277,14 +342,65 @@ public class ComfyRunExecution extends StepExecution {
         if (!quiet && !written.isEmpty()) {
             println(LogFormat.savedOutputs(written.size(), outputDir));
         }
-        if (!problems.isEmpty()) {
-            throw new AbortException("ComfyUI prompt " + r.promptId() + " on " + target.label() + " succeeded but "
-                    + problems.size() + " output(s) could not be saved to the workspace: " + String.join("; ", problems));
-        }
         return written;
     }
 
-    private void recordOnBuildPage(PromptResult r, Map<OutputRef, StepResult.Written> written) {
+    /**
+     * The workspace of the enclosing node, or null while it is not available. After a restart the context answers
+     * null until {@code node {}} has its agent again, and throws when the agent is gone: both mean "not yet".
+     */
+    private FilePath workspace() {
+        try {
+            return getContext().get(FilePath.class);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Workspace not available yet: " + e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Waits (bounded, on the timer thread, holding no pool thread) for the workspace to come back, then goes on. */
+    private void awaitWorkspace(PromptResult r, java.time.Instant deadline) {
+        java.time.Instant now = java.time.Instant.now();
+        if (deadline == null) {
+            deadline = now.plus(workspaceWait);
+            println("[ComfyUI] prompt " + r.promptId() + " finished; waiting up to " + LogFormat.duration(workspaceWait)
+                    + " for the workspace of node { } (its agent is not connected yet after the restart) to save "
+                    + r.outputs().size() + " output(s)");
+        } else if (now.isAfter(deadline)) {
+            AbortException failure = new AbortException("comfyRun: prompt " + r.promptId() + " on " + target.label()
+                    + " succeeded, but the workspace of the enclosing node { } did not come back within "
+                    + LogFormat.duration(workspaceWait) + " after the restart (is its agent connected?); "
+                    + r.outputs().size() + " output(s) were NOT saved (they are still on the server)");
+            recordOnBuildPage(r, Map.of(), List.of(failure.getMessage()));
+            finishFailure(failure);
+            return;
+        }
+        java.time.Instant until = deadline;
+        try {
+            ComfyRuntime.timers().schedule(() -> {
+                try {
+                    ComfyRuntime.executor().execute(() -> onResult(r, until));
+                } catch (RejectedExecutionException e) {
+                    LOG.log(System.Logger.Level.INFO, "Jenkins is stopping; prompt " + r.promptId() + " is saved after the restart");
+                }
+            }, WORKSPACE_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.log(System.Logger.Level.INFO, "Jenkins is stopping; prompt " + r.promptId() + " is saved after the restart");
+        }
+    }
+
+    /** A result that arrives after the step ended (stop first): the build page records it if it has no end yet. */
+    private void recordLateResult(PromptResult r) {
+        ComfyRunAction a = action;
+        if (a != null && a.getDurationMillis() < 0) {
+            recordOnBuildPage(r, Map.of(), List.of());
+        }
+    }
+
+    private void recordOnBuildPage(PromptResult r, Map<OutputRef, StepResult.Written> written, List<String> saveProblems) {
         ComfyRunAction a = actionFor(r.promptId());
         if (a == null) {
             return;
@@ -299,6 +415,7 @@ public class ComfyRunExecution extends StepExecution {
         }
         List<String> errs = new ArrayList<>();
         r.errors().forEach(e -> errs.add(e.describe()));
+        saveProblems.forEach(p -> errs.add("not saved: " + p));
         a.finished(stopCause != null ? "ABORTED" : r.outcome().name(), r.method().name().toLowerCase(java.util.Locale.ROOT),
                 r.duration().toMillis(), nodes, outs, errs);
         saveRun();
@@ -311,6 +428,7 @@ public class ComfyRunExecution extends StepExecution {
      * {@code cause} when the prompt's result arrives, or after {@link #stopGrace} at the latest.
      */
     @Override
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "EI_EXPOSE_REP2", justification = "the cause is kept to end the step with it, unchanged")
     public void stop(Throwable cause) {
         if (finished) {
             return;
@@ -338,9 +456,10 @@ public class ComfyRunExecution extends StepExecution {
         }
         // else: submitted or resuming but not yet attached; attach() cancels as soon as the handle exists
         // on the timer thread, not the blocking pool: downloads or state saves filling the pool cannot delay it
-        stopFallback = ComfyRuntime.timers().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
-        if (finished) {
-            stopFallback.cancel(false);
+        synchronized (this) { // with markFinished(): never a fallback left scheduled for a step that has ended
+            if (!finished) {
+                stopFallback = ComfyRuntime.timers().schedule(() -> finishFailure(stopCause), stopGrace.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
     }
 
@@ -383,7 +502,7 @@ public class ComfyRunExecution extends StepExecution {
                     return;
                 }
                 println(LogFormat.reattaching("Jenkins", s.promptId(), target.label()));
-                ServerConfig config = target.toConfig(getContext().get(Run.class), pollIntervalSeconds);
+                ServerConfig config = serverConfig(getContext().get(Run.class));
                 attach(ComfyRuntime.client().resume(s, config, listener()));
             } catch (Throwable t) {
                 finishFailure(stopCause != null ? stopCause : asStepFailure(t));
@@ -426,7 +545,11 @@ public class ComfyRunExecution extends StepExecution {
             progressLog = log;
             // the log prints "still queued" heartbeats when ticked; a cheap periodic task, cancelled when the step ends
             ProgressLog ticking = log;
-            heartbeat = ComfyRuntime.timers().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
+            synchronized (this) { // with markFinished(): a step that already ended (stop raced with start) gets none
+                if (!finished) {
+                    heartbeat = ComfyRuntime.timers().scheduleAtFixedRate(ticking::tick, 10, 10, TimeUnit.SECONDS);
+                }
+            }
         }
         ProgressLog console = log;
         return new ProgressListener() {
@@ -452,9 +575,45 @@ public class ComfyRunExecution extends StepExecution {
                     return;
                 }
                 snapshot = s;
-                getContext().saveState();
+                requestStateSave();
             }
         };
+    }
+
+    /**
+     * Asks Pipeline to write program state, coalesced: while one requested save is not yet written, further snapshots
+     * only mark that another save is needed, made when the pending one completes. The write serializes the latest
+     * snapshot (writeObject), so nothing is lost; the prompt id before the POST is saved separately and waited for.
+     */
+    private void requestStateSave() {
+        synchronized (this) {
+            if (saveInFlight) {
+                saveAgain = true;
+                return;
+            }
+            saveInFlight = true;
+            saveAgain = false;
+        }
+        com.google.common.util.concurrent.ListenableFuture<Void> f;
+        try {
+            f = getContext().saveState();
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                saveInFlight = false;
+            }
+            LOG.log(System.Logger.Level.WARNING, "Could not ask Pipeline to save the state of comfyRun", e);
+            return;
+        }
+        f.addListener(() -> {
+            boolean again;
+            synchronized (this) {
+                saveInFlight = false;
+                again = saveAgain && !finished;
+            }
+            if (again) {
+                requestStateSave();
+            }
+        }, Runnable::run);
     }
 
     /** The build-page action of this prompt: found again after a restart, created the first time. */
@@ -511,8 +670,30 @@ public class ComfyRunExecution extends StepExecution {
     }
 
     private void finishFailure(Throwable t) {
+        if (stopCause == null && ComfyRuntime.isShuttingDown()) {
+            // Jenkins is stopping: the download, submission or tracking failed because of that (an interrupted pool
+            // thread, the closed engine). Pipeline has checkpointed this execution; onResume() goes on after the restart
+            LOG.log(System.Logger.Level.INFO, "Jenkins is stopping; comfyRun (" + promptIdOrUnknown() + " on " + target.label()
+                    + ") resumes after the restart instead of failing with: " + oneLine(t));
+            leftForResume = true;
+            return;
+        }
         if (markFinished()) {
+            endBuildPage(stopCause != null ? "ABORTED" : "FAILED");
             getContext().onFailure(t);
+        }
+    }
+
+    /**
+     * Whatever ends the step first (stop, a failed save, an error), the build page must not show the prompt in
+     * flight forever: an action still in progress gets this final status now (the prompt's own result, if it comes
+     * later, adds its details).
+     */
+    private void endBuildPage(String status) {
+        ComfyRunAction a = action;
+        if (a != null && a.isInProgress()) {
+            a.ended(status);
+            saveRun();
         }
     }
 
@@ -556,6 +737,8 @@ public class ComfyRunExecution extends StepExecution {
         out.defaultWriteObject();
     }
 
+    @edu.umd.cs.findbugs.annotations.SuppressFBWarnings(value = "MC_OVERRIDABLE_METHOD_CALL_IN_READ_OBJECT",
+            justification = "calls on the JSON parser's exception and the logger, not on this half-read object")
     private void readObject(java.io.ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         String json = snapshotJson;
@@ -572,6 +755,10 @@ public class ComfyRunExecution extends StepExecution {
     // test access
     PromptSnapshot snapshot() {
         return snapshot;
+    }
+
+    boolean leftForResume() {
+        return leftForResume;
     }
 
     boolean isFinished() {

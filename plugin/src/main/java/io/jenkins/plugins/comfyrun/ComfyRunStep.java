@@ -105,7 +105,7 @@ public class ComfyRunStep extends Step {
     }
 
     public Map<String, Object> getSet() {
-        return set;
+        return set == null ? null : java.util.Collections.unmodifiableMap(set);
     }
 
     /** Overrides {@code "node.input" -> value}, node by id, class type or title. */
@@ -115,7 +115,7 @@ public class ComfyRunStep extends Step {
     }
 
     public Map<String, Object> getInputs() {
-        return inputs;
+        return inputs == null ? null : java.util.Collections.unmodifiableMap(inputs);
     }
 
     /**
@@ -253,7 +253,9 @@ public class ComfyRunStep extends Step {
 
         @POST
         public ListBoxModel doFillServerItems(@AncestorInPath Item item, @QueryParameter String server) {
-            WebMethodPermissions.checkConfigure(item);
+            if (!WebMethodPermissions.mayConfigure(item)) {
+                return new ListBoxModel(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             ListBoxModel m = new ListBoxModel();
             m.add("(default server)", "");
             for (ComfyServer s : ComfyGlobalConfiguration.get().getServers()) {
@@ -265,21 +267,22 @@ public class ComfyRunStep extends Step {
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
             // softer gate (by design of the credentials plugin): without permission only the current value is echoed
-            if (item == null) {
-                WebMethodPermissions.checkConfigure(null);
-            }
             return ServerCredentials.fillItems(item, credentialsId);
         }
 
         @POST
         public FormValidation doCheckCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
-            WebMethodPermissions.checkConfigure(item);
+            if (!WebMethodPermissions.mayConfigure(item)) {
+                return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             return ServerCredentials.check(item, value);
         }
 
         @POST
         public FormValidation doCheckServerUrl(@AncestorInPath Item item, @QueryParameter String value) {
-            WebMethodPermissions.checkConfigure(item);
+            if (!WebMethodPermissions.mayConfigure(item)) {
+                return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             if (Util.fixEmptyAndTrim(value) == null) {
                 return FormValidation.ok();
             }
@@ -292,7 +295,9 @@ public class ComfyRunStep extends Step {
 
         @POST
         public FormValidation doCheckOutputDir(@AncestorInPath Item item, @QueryParameter String value) {
-            WebMethodPermissions.checkConfigure(item);
+            if (!WebMethodPermissions.mayConfigure(item)) {
+                return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             String problem = WorkspaceOutputSink.checkOutputDir(Util.fixEmptyAndTrim(value));
             return problem == null ? FormValidation.ok() : FormValidation.error(problem);
         }

@@ -1,5 +1,7 @@
 package io.jenkins.plugins.comfyrun;
 
+import hudson.init.InitMilestone;
+import hudson.init.Initializer;
 import hudson.init.Terminator;
 import io.comfyrun.client.ComfyClient;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,6 +23,12 @@ public final class ComfyRuntime {
     private static ComfyClient client;
     private static ScheduledThreadPoolExecutor executor;
     private static ScheduledThreadPoolExecutor timers;
+    /**
+     * Set by {@link #shutdown()} before anything is closed: from then on a step whose download, submission or tracking
+     * fails is NOT ended (its failure is the shutdown's doing); Pipeline has already written its state and
+     * {@code onResume()} picks it up after the restart. Volatile: read by pool threads without the class lock.
+     */
+    private static volatile boolean shuttingDown;
 
     private ComfyRuntime() {
     }
@@ -62,9 +70,35 @@ public final class ComfyRuntime {
         return p;
     }
 
-    /** Closes the engine (its WebSockets and threads) and the step pool; running steps resume after the restart. */
-    @Terminator
+    /** True once Jenkins is stopping: failures from then on are the shutdown's, and the step resumes after the restart. */
+    static boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /**
+     * Jenkins is starting: nothing is shutting down. A real restart is a new JVM, where this is already so; a restart
+     * inside one JVM (JenkinsSessionExtension, and the unit tests' "restart") must not inherit the flag.
+     */
+    @Initializer(after = InitMilestone.PLUGINS_STARTED)
+    public static synchronized void jenkinsStarted() {
+        shuttingDown = false;
+    }
+
+    /** Tests only: a "new JVM" after {@link #shutdown()}. */
+    static void startAgainAfterShutdown() {
+        jenkinsStarted();
+    }
+
+    /**
+     * Closes the engine (its WebSockets and threads) and the step pool; running steps resume after the restart.
+     * Ordered after Pipeline's own terminator ({@code CpsFlowExecution.suspendAll} attains
+     * {@code FlowExecutionList.EXECUTIONS_SUSPENDED}, the constant of workflow-api, which this plugin does not depend
+     * on): every running build has been checkpointed before a download or submission is interrupted here, so the
+     * interrupted step is resumed from its saved state instead of failing.
+     */
+    @Terminator(requires = "FlowExecutionList.EXECUTIONS_SUSPENDED")
     public static synchronized void shutdown() {
+        shuttingDown = true;
         if (executor != null) {
             executor.shutdownNow();
             executor = null;

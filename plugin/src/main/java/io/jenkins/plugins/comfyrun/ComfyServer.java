@@ -151,7 +151,9 @@ public class ComfyServer extends AbstractDescribableImpl<ComfyServer> {
 
         @POST
         public FormValidation doCheckName(@QueryParameter String value) {
-            WebMethodPermissions.checkConfigure(null);
+            if (!WebMethodPermissions.mayConfigure(null)) {
+                return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             String v = Util.fixEmptyAndTrim(value);
             if (v == null) {
                 return FormValidation.error("A name is required: pipelines select the server with comfyRun(server: 'name', ...)");
@@ -164,20 +166,26 @@ public class ComfyServer extends AbstractDescribableImpl<ComfyServer> {
 
         @POST
         public FormValidation doCheckUrl(@QueryParameter String value) {
-            WebMethodPermissions.checkConfigure(null);
+            if (!WebMethodPermissions.mayConfigure(null)) {
+                return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             String problem = checkUrlSyntax(value);
             return problem == null ? FormValidation.ok() : FormValidation.error(problem);
         }
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@QueryParameter String credentialsId) {
-            WebMethodPermissions.checkConfigure(null);
+            if (!WebMethodPermissions.mayConfigure(null)) {
+                return new ListBoxModel(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             return ServerCredentials.fillItems(null, credentialsId);
         }
 
         @POST
         public FormValidation doCheckCredentialsId(@QueryParameter String value) {
-            WebMethodPermissions.checkConfigure(null);
+            if (!WebMethodPermissions.mayConfigure(null)) {
+                return FormValidation.ok(); // what Jenkins forms expect from a user without the permission, not a 403
+            }
             return ServerCredentials.check(null, value);
         }
 

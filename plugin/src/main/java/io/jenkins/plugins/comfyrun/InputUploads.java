@@ -40,7 +40,15 @@ final class InputUploads {
             if (rel == null || rel.isBlank()) {
                 throw new AbortException("comfyRun: inputs: '" + e.getKey() + "' has no file");
             }
-            if (WorkspaceOutputSink.checkOutputDir(rel) != null || !ws.isDescendant(rel)) {
+            if (WorkspaceOutputSink.checkOutputDir(rel) != null) {
+                throw new AbortException("comfyRun: inputs: '" + rel + "' must be a path inside the workspace");
+            }
+            // FilePath.isDescendant answers false for a workspace that does not exist yet: say what is really wrong
+            if (!ws.exists()) {
+                throw new AbortException("comfyRun: inputs: file '" + rel + "' (for " + e.getKey() + ") does not exist: the workspace "
+                        + ws.getRemote() + " has not been created yet (check out or write the file in this node { } first)");
+            }
+            if (!ws.isDescendant(rel)) {
                 throw new AbortException("comfyRun: inputs: '" + rel + "' must be a path inside the workspace");
             }
             FilePath f = ws.child(rel);

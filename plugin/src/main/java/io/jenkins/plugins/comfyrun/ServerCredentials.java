@@ -25,6 +25,11 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
  * {@link ServerAuth} is built, and never appears in a message: errors name the credentials id, never the value.
  */
 final class ServerCredentials {
+    /** The kinds {@link #toAuth} turns into an authentication: secret text and username/password. */
+    private static final com.cloudbees.plugins.credentials.CredentialsMatcher SUPPORTED = CredentialsMatchers.anyOf(
+            CredentialsMatchers.instanceOf(StringCredentials.class),
+            CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class));
+
     private ServerCredentials() {
     }
 
@@ -79,9 +84,7 @@ final class ServerCredentials {
         List<com.cloudbees.plugins.credentials.domains.DomainRequirement> any = Collections.emptyList();
         return result.includeEmptyValue()
                 .includeMatchingAs(item instanceof Queue.Task t ? Tasks.getAuthenticationOf2(t) : ACL.SYSTEM2, item,
-                        StandardCredentials.class, any,
-                        CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StringCredentials.class),
-                                CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class)))
+                        StandardCredentials.class, any, SUPPORTED)
                 .includeCurrentValue(credentialsId);
     }
 
@@ -94,10 +97,17 @@ final class ServerCredentials {
         if (id.contains("${")) {
             return FormValidation.warning("Cannot check an expression; it is resolved when the build runs");
         }
+        ListBoxModel withThatId = CredentialsProvider.listCredentialsInItem(StandardCredentials.class, item,
+                item instanceof Queue.Task t ? Tasks.getAuthenticationOf2(t) : ACL.SYSTEM2, Collections.emptyList(),
+                CredentialsMatchers.withId(id));
+        if (withThatId.isEmpty()) {
+            return FormValidation.error("No 'Secret text' or 'Username with password' credentials with id '%s' are visible here", id);
+        }
         if (CredentialsProvider.listCredentialsInItem(StandardCredentials.class, item,
                 item instanceof Queue.Task t ? Tasks.getAuthenticationOf2(t) : ACL.SYSTEM2, Collections.emptyList(),
-                CredentialsMatchers.withId(id)).isEmpty()) {
-            return FormValidation.error("No 'Secret text' or 'Username with password' credentials with id '%s' are visible here", id);
+                CredentialsMatchers.allOf(CredentialsMatchers.withId(id), SUPPORTED)).isEmpty()) {
+            return FormValidation.error("Credentials '%s' are of a kind comfyRun cannot use: choose 'Secret text' (sent as a "
+                    + "bearer token) or 'Username with password' (sent as basic auth)", id);
         }
         return FormValidation.ok();
     }

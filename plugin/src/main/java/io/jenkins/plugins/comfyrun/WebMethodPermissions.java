@@ -6,7 +6,9 @@ import jenkins.model.Jenkins;
 /**
  * The permission gate every {@code doCheck*}, {@code doFill*} and {@code doTest*} web method passes FIRST, before it
  * reads a credential or touches the network: in a job (or its snippet generator) the user must be able to configure
- * that job; outside any job (global configuration) the user must be an administrator.
+ * that job; outside any job (global configuration) the user must be an administrator. Fill and check methods answer
+ * an empty list / "ok" to a user without that permission (Jenkins forms call them for anyone who can see a form, and
+ * expect no 403); the test-connection action refuses with 403.
  */
 final class WebMethodPermissions {
     private WebMethodPermissions() {
@@ -19,6 +21,11 @@ final class WebMethodPermissions {
         } else {
             item.checkPermission(Item.CONFIGURE);
         }
+    }
+
+    /** Whether the current user may configure {@code item} (the global configuration when null). */
+    static boolean mayConfigure(Item item) {
+        return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
     }
 
     /** Whether listing credential ids is allowed: a softer gate than {@link #checkConfigure}, per the credentials plugin's guidance. */

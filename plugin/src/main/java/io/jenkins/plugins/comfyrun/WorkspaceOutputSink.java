@@ -36,7 +36,12 @@ final class WorkspaceOutputSink implements OutputSink {
     public PendingFile open(String relativePath) throws IOException {
         String path = workspacePath(relativePath);
         try {
-            if (!workspace.isDescendant(path)) {
+            // node {} allocates the workspace without creating it, and FilePath.isDescendant answers false for a
+            // directory that does not exist: create it first (a no-op when it exists)
+            workspace.mkdirs();
+            // lexical check first: FilePath.isDescendant answers true for "missing/../../x" (it stops at the first
+            // segment that does not exist), so ".." and absolute paths are refused here; isDescendant adds symlinks
+            if (checkOutputDir(path) != null || !workspace.isDescendant(path)) {
                 throw new IOException("refusing to write output '" + path + "': it would leave the workspace");
             }
             FilePath target = workspace.child(path);

@@ -24,11 +24,11 @@ class ComfyGlobalConfigurationTest {
     }
 
     @Test
-    void emptyByDefaultAndServerUrlAllowed() {
+    void emptyByDefaultAndServerUrlNotAllowed() {
         assertThat(ComfyGlobalConfiguration.get()).isSameAs(global);
         assertThat(global.getServers()).isEmpty();
         assertThat(global.findDefaultServer()).isNull();
-        assertThat(global.isAllowServerUrl()).isTrue();
+        assertThat(global.isAllowServerUrl()).as("serverUrl is opt-in: off until an administrator allows it").isFalse();
     }
 
     @Test
@@ -85,13 +85,57 @@ class ComfyGlobalConfigurationTest {
     }
 
     @Test
-    void serverUrlCanBeDisabledByTheAdministrator() throws AbortException {
+    void serverUrlIsOptIn() throws AbortException {
+        assertThatThrownBy(() -> ServerTarget.resolve(null, "http://10.0.0.5:8188/", null, global))
+                .isInstanceOf(AbortException.class).hasMessageContaining("disabled by the Jenkins administrator");
+        global.setAllowServerUrl(true);
         ServerTarget t = ServerTarget.resolve(null, "http://10.0.0.5:8188/comfy/", null, global);
         assertThat(t.url()).isEqualTo("http://10.0.0.5:8188/comfy/");
         assertThat(t.label()).isEqualTo("http://10.0.0.5:8188/comfy"); // the console form of the engine (LogFormat.server)
         global.setAllowServerUrl(false);
         assertThatThrownBy(() -> ServerTarget.resolve(null, "http://10.0.0.5:8188/", null, global))
                 .isInstanceOf(AbortException.class).hasMessageContaining("disabled by the Jenkins administrator");
+    }
+
+    /**
+     * The form with its last server deleted: a repeatable list with no entry sends no "servers" key, and Stapler's
+     * bindJSON calls setters only for the keys present (the double below does exactly that).
+     */
+    @Test
+    void deletingTheLastServerInTheFormEmptiesTheList() throws Exception {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null)));
+        global.configure(new FormBinding(java.util.Map.of("defaultServer", "", "allowServerUrl", false)), new net.sf.json.JSONObject());
+        assertThat(global.getServers()).isEmpty();
+    }
+
+    @Test
+    void aBadServerInTheFormIsAFormErrorAndChangesNothing() {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null)));
+        List<ComfyServer> twins = List.of(server("a", "http://a:8188/", null), server("a", "http://b:8188/", null));
+        assertThatThrownBy(() -> global.configure(new FormBinding(java.util.Map.of("servers", twins)), new net.sf.json.JSONObject()))
+                .isInstanceOf(hudson.model.Descriptor.FormException.class).hasMessageContaining("two ComfyUI servers are named 'a'")
+                .satisfies(e -> assertThat(((hudson.model.Descriptor.FormException) e).getFormField()).isEqualTo("servers"));
+        assertThat(global.getServers()).extracting(ComfyServer::getName).containsExactly("gpu-1");
+    }
+
+    /**
+     * Test double of Stapler's request binding for this form: like {@code RequestImpl.bindJSON(bean, json)}, it calls
+     * the {@code @DataBoundSetter} of each key the form sent, and only those; a setter's RuntimeException propagates.
+     */
+    private record FormBinding(java.util.Map<String, Object> sent) implements org.kohsuke.stapler.StaplerRequest2 {
+        @Override
+        @SuppressWarnings("unchecked")
+        public void bindJSON(Object bean, net.sf.json.JSONObject src) {
+            ComfyGlobalConfiguration c = (ComfyGlobalConfiguration) bean;
+            sent.forEach((key, value) -> {
+                switch (key) {
+                    case "servers" -> c.setServers((List<ComfyServer>) value);
+                    case "defaultServer" -> c.setDefaultServer((String) value);
+                    case "allowServerUrl" -> c.setAllowServerUrl((Boolean) value);
+                    default -> throw new IllegalArgumentException("no setter for " + key);
+                }
+            });
+        }
     }
 
     /** Configuration as code binds through @DataBoundSetter: every configurable getter needs one. */

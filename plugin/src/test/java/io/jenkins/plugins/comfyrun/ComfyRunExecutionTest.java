@@ -49,6 +49,7 @@ class ComfyRunExecutionTest {
     @BeforeEach
     void setUp() {
         fake = FakeComfyUI.builder().port(0).timeScale(100).seed(7).start();
+        ComfyRuntime.startAgainAfterShutdown(); // a test that stopped "Jenkins" must not leave the next one shutting down
         global = TestJenkins.reset();
         ComfyServer server = new ComfyServer("fake", fake.baseUrl().toString());
         server.setCredentialsId("comfy-token");
@@ -59,6 +60,7 @@ class ComfyRunExecutionTest {
     @AfterEach
     void tearDown() {
         ComfyRunExecution.stopGrace = Duration.ofSeconds(25);
+        ComfyRunExecution.workspaceWait = Duration.ofMinutes(5);
         fake.close();
     }
 
@@ -446,6 +448,7 @@ class ComfyRunExecutionTest {
 
     /** "Restarts" Jenkins: the saved bytes become a new execution bound to a fresh build log, then onResume(). */
     private Started resume(Started before) {
+        ComfyRuntime.startAgainAfterShutdown(); // the restarted controller
         ComfyRunExecution copy = TestStepContext.deserialize(before.context().lastSaved(), ComfyRunExecution.class);
         TestJenkins.BufferListener log = new TestJenkins.BufferListener();
         TestStepContext ctx = ((TestStepContext) copy.getContext()).bind(before.run(), log, null);
@@ -530,6 +533,220 @@ class ComfyRunExecutionTest {
         Throwable t = ctx2.outcome().handle((r, x) -> x).get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("before the prompt was submitted");
         assertThat(submissions()).isZero();
+    }
+
+    // ---------------------------------------------------------------- what a real Jenkins does (issue 14)
+
+    /** node {} in a new job allocates the workspace without creating it: the step creates it and saves the PNG. */
+    @Test
+    void aNewJobsWorkspaceThatDoesNotExistYetGetsTheOutputs() throws Exception {
+        Path fresh = workspace.resolve("workspace/new-job");
+        Started st = start(step(), new FilePath(fresh.toFile()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) st.result();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> outputs = (List<Map<String, Object>>) r.get("outputs");
+        assertThat(fresh.resolve((String) outputs.get(0).get("path"))).exists();
+        assertThat(st.log().text()).contains("saved 1 output");
+    }
+
+    @Test
+    void aWorkflowFileOrInputInAWorkspaceNotCreatedYetIsReportedAsMissingNotAsOutside() throws Exception {
+        FilePath fresh = new FilePath(workspace.resolve("workspace/new-job").toFile());
+        ComfyRunStep file = new ComfyRunStep();
+        file.setServer("fake");
+        file.setWorkflowFile("flows/a.json");
+        assertThat(start(file, fresh).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("workflow file 'flows/a.json' does not exist").hasMessageContaining("has not been created yet");
+        ComfyRunStep input = step();
+        input.setInputs(Map.of("LoadImage.image", "in/photo.png"));
+        assertThat(start(input, fresh).failure()).isInstanceOf(AbortException.class)
+                .hasMessageContaining("file 'in/photo.png' (for LoadImage.image) does not exist").hasMessageContaining("has not been created yet");
+        assertThat(submissions()).isZero();
+    }
+
+    /** JSON is UTF-8: a prompt text with non-ASCII characters reaches the server unchanged whatever the JVM's charset. */
+    @Test
+    void workflowFileIsReadAsUtf8() throws Exception {
+        String text = "caf\u00e9 \u2615 \u65e5\u672c";
+        String flow = txt2img().replace("\"inputs\": {\"text\": \"", "\"inputs\": {\"text\": \"" + text + " ");
+        assertThat(flow).as("the fixture has a CLIPTextEncode text to extend").contains(text);
+        Files.createDirectories(workspace.resolve("flows"));
+        Files.write(workspace.resolve("flows/utf8.json"), flow.getBytes(StandardCharsets.UTF_8));
+        ComfyRunStep s = new ComfyRunStep();
+        s.setServer("fake");
+        s.setWorkflowFile("flows/utf8.json");
+        start(s, new FilePath(workspace.toFile())).result();
+        assertThat(fake.journal().requests("POST", "/prompt")).singleElement().satisfies(e -> assertThat(e.text()).contains(text));
+    }
+
+    /**
+     * After a restart the context answers no workspace until node {} has its agent again (null, or an exception while
+     * the agent is gone): the step waits for it, says so, then saves the outputs. Never "outside node {}".
+     */
+    @Test
+    void afterARestartTheStepWaitsForTheWorkspaceInsteadOfSkippingTheOutputs() throws Exception {
+        fake.scenario().steps("KSampler", 10_000).stepsPerSecond("KSampler", 2);
+        Started st = start(step(), new FilePath(workspace.toFile()));
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        ComfyRuntime.shutdown();
+        ComfyRuntime.startAgainAfterShutdown();
+        Started resumed = resume(st); // bound with no workspace, as CPS does before the node re-locks its agent
+        resumed.context().agentGone();
+        fake.scenario().timeScale(1_000_000);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> resumed.log().text().contains("waiting up to"));
+        assertThat(resumed.context().outcome()).as("no success without the outputs").isNotDone();
+        resumed.context().workspaceBack(new FilePath(workspace.toFile()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) resumed.result();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> outputs = (List<Map<String, Object>>) r.get("outputs");
+        assertThat(outputs).isNotEmpty().allSatisfy(o -> assertThat(workspace.resolve((String) o.get("path"))).exists());
+        assertThat(resumed.log().text()).contains("for the workspace of node { }").contains("saved 1 output");
+    }
+
+    @Test
+    void afterARestartAWorkspaceThatNeverComesBackFailsNamingTheUnsavedOutputs() throws Exception {
+        ComfyRunExecution.workspaceWait = Duration.ofSeconds(3);
+        fake.scenario().steps("KSampler", 10_000).stepsPerSecond("KSampler", 2);
+        Started st = start(step(), new FilePath(workspace.toFile()));
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        ComfyRuntime.shutdown();
+        ComfyRuntime.startAgainAfterShutdown();
+        Started resumed = resume(st);
+        fake.scenario().timeScale(1_000_000);
+        Throwable t = resumed.failure();
+        assertThat(t).isInstanceOf(AbortException.class).hasMessageContaining("did not come back")
+                .hasMessageContaining("output(s) were NOT saved");
+        assertThat(resumed.action().getStatus()).isEqualTo("SUCCESS");
+        assertThat(resumed.action().getErrors()).anySatisfy(e -> assertThat(e).contains("did not come back"));
+    }
+
+    /**
+     * Jenkins stops while an output downloads: the interrupted download must not fail the step (Pipeline has saved
+     * it); after the restart the step resumes, downloads and succeeds.
+     */
+    @Test
+    void aShutdownDuringADownloadLeavesTheStepToResume() throws Exception {
+        fake.faults().httpDelay(io.comfyrun.fake.scenario.Trigger.onRoute("GET", "/view"), 300_000);
+        Started st = start(step(), new FilePath(workspace.toFile()));
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> !fake.journal().requests("GET", "/view").isEmpty());
+        ComfyRuntime.shutdown(); // interrupts the pool thread that downloads
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.context().outcome().isDone() || st.execution().leftForResume());
+        assertThat(st.context().outcome()).as("the shutdown did not end the step").isNotDone();
+
+        ComfyRuntime.startAgainAfterShutdown();
+        fake.faults().clear();
+        Started resumed = resume(st);
+        resumed.context().workspaceBack(new FilePath(workspace.toFile()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) resumed.result();
+        assertThat(r).containsEntry("status", "success");
+        try (var files = Files.walk(workspace)) {
+            assertThat(files.map(Path::toString)).anyMatch(f -> f.endsWith(".png")).noneMatch(f -> f.endsWith(".part"));
+        }
+        assertThat(submissions()).isEqualTo(1);
+    }
+
+    /** The fallback ends a stop before the INTERRUPTED result can arrive: the build page must still say ABORTED. */
+    @Test
+    void aStopThatEndsTheStepFirstIsRecordedOnTheBuildPage() throws Exception {
+        ComfyRunExecution.stopGrace = Duration.ofMillis(200);
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        fake.faults().httpDelay(io.comfyrun.fake.scenario.Trigger.onRoute("POST", "/interrupt"), 100_000_000);
+        FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+        st.execution().stop(cause);
+        assertThat(st.failure()).isSameAs(cause);
+        assertThat(st.action().getStatus()).isEqualTo("ABORTED");
+        assertThat(st.action().isInProgress()).isFalse();
+        assertThat(st.action().getCurrentNode()).isNull();
+    }
+
+    @Test
+    void anOutputThatCannotBeSavedIsRecordedOnTheBuildPage() throws Exception {
+        Files.writeString(workspace.resolve("comfyui-out"), "a file where the output directory should be");
+        Started st = start(step(), new FilePath(workspace.toFile()));
+        assertThat(st.failure()).isInstanceOf(AbortException.class).hasMessageContaining("could not be saved");
+        assertThat(st.action().getStatus()).isEqualTo("SUCCESS"); // the prompt did succeed on ComfyUI
+        assertThat(st.action().isInProgress()).isFalse();
+        assertThat(st.action().getErrors()).anySatisfy(e -> assertThat(e).startsWith("not saved: "));
+    }
+
+    /** stop() raced with a reattach that was still waiting for a pool thread: no heartbeat outlives the step. */
+    @Test
+    void noHeartbeatOutlivesAStepStoppedWhileItsReattachWaited() throws Exception {
+        ComfyRunExecution.stopGrace = Duration.ofMillis(200);
+        slowSampler();
+        Started st = start(step(), null);
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.action() != null && "RUNNING".equals(st.action().getStatus()));
+        ComfyRuntime.shutdown();
+        ComfyRuntime.startAgainAfterShutdown();
+        ComfyRunExecution copy = TestStepContext.deserialize(st.context().lastSaved(), ComfyRunExecution.class);
+        TestStepContext ctx = ((TestStepContext) copy.getContext()).bind(st.run(), new TestJenkins.BufferListener(), null);
+        ctx.attach(copy);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(4);
+        for (int i = 0; i < 4; i++) { // every pool thread busy: the reattach waits in the queue
+            ComfyRuntime.executor().execute(() -> {
+                busy.countDown();
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertThat(busy.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        copy.onResume();
+        FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
+        copy.stop(cause); // the fallback ends the step while the reattach still waits
+        assertThat(ctx.outcome().handle((r, x) -> x).get(WAIT_SECONDS, TimeUnit.SECONDS)).isSameAs(cause);
+        release.countDown();
+        String id = st.action().getPromptId();
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> fake.journal().requests("POST", "/interrupt").stream()
+                .anyMatch(e -> e.text().contains(id)));
+        java.util.concurrent.ScheduledThreadPoolExecutor timers = (java.util.concurrent.ScheduledThreadPoolExecutor) ComfyRuntime.timers();
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> timers.getQueue().isEmpty());
+    }
+
+    /** Progress snapshots while Pipeline is slow to write: at most one save waits, and the last one has the latest state. */
+    @Test
+    void progressSavesAreCoalescedToOnePendingSave() throws Exception {
+        TestJenkins.TestRun run = TestJenkins.TestRun.create("p");
+        TestStepContext ctx = new TestStepContext(run, new TestJenkins.BufferListener(), new FilePath(workspace.toFile()));
+        ctx.holdSaves(); // the save before the POST completes; every later one waits, like a busy CPS VM thread
+        ComfyRunExecution e = (ComfyRunExecution) step().start(ctx);
+        ctx.attach(e);
+        e.start();
+        ctx.outcome().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ctx.mostPendingAtOnce()).isEqualTo(1);
+        ctx.releaseSaves();
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> ctx.mostPendingAtOnce() == 1 && ctx.lastSaved() != null);
+        ComfyRunExecution saved = TestStepContext.deserialize(ctx.lastSaved(), ComfyRunExecution.class);
+        assertThat(saved.snapshot().promptId()).isEqualTo(e.snapshot().promptId());
+    }
+
+    /** The step's own poll interval and the server's timeouts are in the engine settings of its prompt, fresh and resumed. */
+    @Test
+    void theStepsOwnServerSettingsAreHandedToTheEngineOnSubmitAndResume() throws Exception {
+        ComfyServer slow = new ComfyServer("slow", fake.baseUrl().toString());
+        slow.setReadTimeoutSeconds(45);
+        slow.setConnectTimeoutSeconds(7);
+        global.setServers(List.of(slow));
+        ComfyRunStep s = step();
+        s.setServer("slow");
+        s.setPollInterval(3);
+        Started st = start(s, null);
+        st.result();
+        for (ComfyRunExecution e : List.of(st.execution(),
+                TestStepContext.deserialize(st.context().lastSaved(), ComfyRunExecution.class))) {
+            ServerConfig c = e.serverConfig(st.run());
+            assertThat(c.pollMax()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(c.timeouts().read()).isEqualTo(Duration.ofSeconds(45));
+            assertThat(c.timeouts().connect()).isEqualTo(Duration.ofSeconds(7));
+        }
     }
 
     // ---------------------------------------------------------------- secrets

@@ -20,22 +20,104 @@ final class TestJenkins {
     }
 
     /** A fresh mirror "Jenkins" with the plugin's extensions registered; returns the global configuration. */
+    @SuppressWarnings({"rawtypes", "deprecation"})
     static ComfyGlobalConfiguration reset() {
-        MirrorJenkins.reset();
-        MirrorJenkins.register(new ComfyRunStep.DescriptorImpl());
-        MirrorJenkins.register(new ComfyServer.DescriptorImpl());
-        return MirrorJenkins.register(new ComfyGlobalConfiguration());
+        MirrorJenkins.reset(); // the credentials store
+        jenkins.model.Jenkins j = jenkins.model.Jenkins.get();
+        j.setAuthorizationStrategy(hudson.security.AuthorizationStrategy.UNSECURED);
+        // what the @Extension index gives a real Jenkins: the plugin's descriptors and its global configuration
+        hudson.ExtensionList<Descriptor> descriptors = j.getExtensionList(Descriptor.class);
+        hudson.ExtensionList<ComfyGlobalConfiguration> globals = j.getExtensionList(ComfyGlobalConfiguration.class);
+        new java.util.ArrayList<>(descriptors).forEach(descriptors::remove);
+        new java.util.ArrayList<>(globals).forEach(globals::remove);
+        SavedInMemory global = new SavedInMemory();
+        descriptors.add(new ComfyRunStep.DescriptorImpl());
+        descriptors.add(new ComfyServer.DescriptorImpl());
+        descriptors.add(global);
+        globals.add(global);
+        return global;
+    }
+
+    /** The root of the item tree, as Jenkins itself is for a top-level job (its full name is ""). */
+    static final hudson.model.ItemGroup<TestJob> ROOT = new hudson.model.ItemGroup<>() {
+        @Override
+        public String getFullName() {
+            return "";
+        }
+
+        @Override
+        public String getDisplayName() {
+            return "Jenkins";
+        }
+    };
+
+    /** The global configuration of a Jenkins whose JENKINS_HOME is not written (Descriptor.save writes XML there). */
+    static final class SavedInMemory extends ComfyGlobalConfiguration {
+        private int saves;
+
+        @Override
+        public synchronized void save() {
+            saves++;
+        }
+
+        synchronized int saves() {
+            return saves;
+        }
+    }
+
+    /** An authorization strategy whose every ACL is the given one (a matrix that grants nothing, for instance). */
+    static final class OneAclStrategy extends hudson.security.AuthorizationStrategy {
+        private final hudson.security.ACL acl;
+
+        OneAclStrategy(hudson.security.ACL acl) {
+            this.acl = acl;
+        }
+
+        @Override
+        public hudson.security.ACL getRootACL() {
+            return acl;
+        }
     }
 
     static class TestJob extends Job<TestJob, TestRun> {
         TestJob(String name) {
-            super(name);
+            super(ROOT, name);
         }
     }
 
     static final class TestRun extends Run<TestJob, TestRun> {
+        private volatile boolean building = true;
+
         TestRun(TestJob job) throws IOException {
             super(job);
+        }
+
+        private final java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
+
+        /** Real Run.getNumber: the build number; the only build of its job here. */
+        @Override
+        public int getNumber() {
+            return 1;
+        }
+
+        /** Real Run.save writes build.xml: here it only counts, so tests see that the build page state was saved. */
+        @Override
+        public synchronized void save() {
+            saves.incrementAndGet();
+        }
+
+        int saves() {
+            return saves.get();
+        }
+
+        /** Real Run.isBuilding: true until the build is over (here: until the test says so). */
+        @Override
+        public boolean isBuilding() {
+            return building;
+        }
+
+        void building(boolean stillBuilding) {
+            this.building = stillBuilding;
         }
 
         static TestRun create(String jobName) {
@@ -88,6 +170,37 @@ final class TestJenkins {
         @Override
         public String getDescription() {
             return "test secret text";
+        }
+
+        @Override
+        public CredentialsScope getScope() {
+            return CredentialsScope.GLOBAL;
+        }
+
+        @Override
+        public Descriptor<com.cloudbees.plugins.credentials.Credentials> getDescriptor() {
+            return null;
+        }
+
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** A kind comfyRun cannot use (an SSH key, a certificate...): a StandardCredentials that is neither supported kind. */
+    static final class OtherKind implements com.cloudbees.plugins.credentials.common.StandardCredentials {
+        private final String id;
+
+        OtherKind(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String getId() {
+            return id;
+        }
+
+        @Override
+        public String getDescription() {
+            return "another kind";
         }
 
         @Override

@@ -35,6 +35,12 @@ final class TestStepContext extends StepContext {
     private transient volatile int submissionsSeenAtLastSave = -1;
     private transient volatile int submissionsSeenAtFirstSave = -1;
     private transient volatile byte[] firstSaved;
+    /** When set, every save after the first stays pending (like a busy CPS VM thread) until {@link #releaseSaves}. */
+    private transient volatile boolean holdSaves;
+    private transient java.util.List<com.google.common.util.concurrent.SettableFuture<Void>> heldSaves;
+    private transient volatile int mostPendingAtOnce;
+    /** Whether get(FilePath) throws, as the real context does while the node's agent is gone after a restart. */
+    private transient volatile boolean agentGone;
 
     TestStepContext(Run<?, ?> run, TaskListener listener, FilePath workspace) {
         bind(run, listener, workspace);
@@ -48,7 +54,43 @@ final class TestStepContext extends StepContext {
         this.outcome = new CompletableFuture<>();
         this.saves = new AtomicInteger();
         this.submissionsAtSave = () -> -1;
+        this.heldSaves = new java.util.ArrayList<>();
         return this;
+    }
+
+    /** The enclosing node got its agent back (after a restart): the workspace is available again. */
+    void workspaceBack(FilePath ws) {
+        this.agentGone = false;
+        this.workspace = ws;
+    }
+
+    /** The node's agent is not connected: get(FilePath) throws, as the real context does. */
+    void agentGone() {
+        this.agentGone = true;
+    }
+
+    /** From the next save on, saves stay pending until {@link #releaseSaves()} (the first save is not held). */
+    void holdSaves() {
+        this.holdSaves = true;
+    }
+
+    /** Completes the pending saves (serializing the execution as it is now), and stops holding. */
+    void releaseSaves() {
+        holdSaves = false;
+        java.util.List<com.google.common.util.concurrent.SettableFuture<Void>> pending;
+        synchronized (this) {
+            pending = new java.util.ArrayList<>(heldSaves);
+            heldSaves.clear();
+        }
+        for (com.google.common.util.concurrent.SettableFuture<Void> f : pending) {
+            lastSaved = serialize(execution);
+            f.set(null);
+        }
+    }
+
+    /** The largest number of saves that were requested and not yet written, at any moment. */
+    int mostPendingAtOnce() {
+        return mostPendingAtOnce;
     }
 
     void attach(StepExecution e) {
@@ -103,7 +145,7 @@ final class TestStepContext extends StepContext {
     }
 
     @Override
-    public <T> T get(Class<T> key) {
+    public <T> T get(Class<T> key) throws java.io.IOException {
         if (key == Run.class) {
             return key.cast(run);
         }
@@ -111,6 +153,9 @@ final class TestStepContext extends StepContext {
             return key.cast(listener);
         }
         if (key == FilePath.class) {
+            if (agentGone) {
+                throw new java.io.IOException("agent of node {} is offline (as after a controller restart before it reconnects)");
+            }
             return key.cast(workspace);
         }
         return null;
@@ -134,6 +179,14 @@ final class TestStepContext extends StepContext {
     @Override
     public ListenableFuture<Void> saveState() {
         boolean first = saves.incrementAndGet() == 1;
+        if (holdSaves && !first) {
+            com.google.common.util.concurrent.SettableFuture<Void> f = com.google.common.util.concurrent.SettableFuture.create();
+            synchronized (this) {
+                heldSaves.add(f);
+                mostPendingAtOnce = Math.max(mostPendingAtOnce, heldSaves.size());
+            }
+            return f;
+        }
         submissionsSeenAtLastSave = submissionsAtSave.getAsInt();
         if (first) {
             submissionsSeenAtFirstSave = submissionsSeenAtLastSave;

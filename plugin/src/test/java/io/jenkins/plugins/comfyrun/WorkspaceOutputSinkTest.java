@@ -63,6 +63,26 @@ class WorkspaceOutputSinkTest {
         assertThatThrownBy(() -> sink.open("../../etc/passwd")).isInstanceOf(IOException.class).hasMessageContaining("leave the workspace");
     }
 
+    /** A new job's node {} allocates the workspace without creating it: the first output creates it (real isDescendant). */
+    @Test
+    void writesIntoAWorkspaceThatDoesNotExistYet() throws IOException {
+        Path fresh = ws.resolve("workspace/p");
+        WorkspaceOutputSink sink = new WorkspaceOutputSink(new FilePath(fresh.toFile()), "comfyui-out");
+        try (OutputSink.PendingFile f = sink.open("ComfyUI_00001_.png")) {
+            f.stream().write("png!".getBytes(StandardCharsets.UTF_8));
+            assertThat(f.commit()).isEqualTo("comfyui-out/ComfyUI_00001_.png");
+        }
+        assertThat(fresh.resolve("comfyui-out/ComfyUI_00001_.png")).hasContent("png!");
+    }
+
+    @Test
+    void refusesASymlinkThatLeadsOutOfTheWorkspace(@TempDir Path elsewhere) throws IOException {
+        Files.createSymbolicLink(ws.resolve("out"), elsewhere);
+        WorkspaceOutputSink sink = new WorkspaceOutputSink(new FilePath(ws.toFile()), "out");
+        assertThatThrownBy(() -> sink.open("a.png")).isInstanceOf(IOException.class).hasMessageContaining("leave the workspace");
+        assertThat(files(elsewhere)).isZero();
+    }
+
     @Test
     void outputDirMustBeRelativeAndInside() {
         assertThat(WorkspaceOutputSink.checkOutputDir("comfyui-out")).isNull();

@@ -17,6 +17,7 @@ public abstract class AbstractIdCredentialsListBoxModel<T extends AbstractIdCred
     protected abstract String describe(C c);
 
     public AbstractIdCredentialsListBoxModel<T, C> includeEmptyValue() {
+        // real includeEmptyValue: unless an option with value "" exists, "- none -" first
         for (Option a : this) {
             if ("".equals(a.value)) {
                 return this;
@@ -27,20 +28,41 @@ public abstract class AbstractIdCredentialsListBoxModel<T extends AbstractIdCred
     }
 
     public AbstractIdCredentialsListBoxModel<T, C> includeCurrentValue(String value) {
+        // real includeCurrentValue: "" or null -> includeEmptyValue(); else, unless present, "- current -" first
+        // (after the empty choice)
+        if (value == null || value.isEmpty()) {
+            return includeEmptyValue();
+        }
         for (Option a : this) {
-            if (a.value != null && a.value.equals(value)) {
+            if (value.equals(a.value)) {
                 return this;
             }
         }
-        if (value != null && !value.isEmpty()) {
-            add(new Option("- current -", value));
-        }
+        int index = isEmpty() ? 0 : "".equals(get(0).value) ? 1 : 0;
+        add(index, new Option("- current -", value));
         return this;
     }
 
     public AbstractIdCredentialsListBoxModel<T, C> includeMatchingAs(Authentication authentication, Item context,
             Class<? extends C> type, List<DomainRequirement> domainRequirements, CredentialsMatcher matcher) {
-        addAll(CredentialsProvider.listCredentialsInItem(type, context, authentication, domainRequirements, matcher));
+        // real includeMatchingAs(Item): addMissing(CredentialsProvider.listCredentialsInItem(...))
+        addMissing(CredentialsProvider.listCredentialsInItem(type, context, authentication, domainRequirements, matcher));
         return this;
+    }
+
+    public boolean addMissing(java.util.Collection<? extends Option> c) {
+        // real addMissing: adds each option whose value is not there yet; true if any was added
+        java.util.Set<String> existing = new java.util.HashSet<>();
+        for (Option o : this) {
+            existing.add(o.value);
+        }
+        boolean changed = false;
+        for (Option o : c) {
+            if (!existing.contains(o.value)) {
+                add(o);
+                changed = existing.add(o.value) || changed;
+            }
+        }
+        return changed;
     }
 }

@@ -7,6 +7,7 @@ public interface UsernameCredentials extends Credentials {
     String getUsername();
 
     default boolean isUsernameSecret() {
+        // real default isUsernameSecret: true
         return true;
     }
 }

@@ -12,24 +12,29 @@ public final class FlowInterruptedException extends InterruptedException {
     private final boolean actualInterruption;
 
     public FlowInterruptedException(Result result, CauseOfInterruption... causes) {
+        // real: an actual interruption with that result and causes
         this(result, true, causes);
     }
 
     public FlowInterruptedException(Result result, boolean actualInterruption, CauseOfInterruption... causes) {
+        // real: keeps the result, the causes and the flag
         this.result = result;
         this.causes = Arrays.asList(causes);
         this.actualInterruption = actualInterruption;
     }
 
     public Result getResult() {
+        // real getResult
         return result;
     }
 
     public List<CauseOfInterruption> getCauses() {
+        // real getCauses
         return causes;
     }
 
     public boolean isActualInterruption() {
+        // real isActualInterruption
         return actualInterruption;
     }
 

@@ -9,6 +9,7 @@ public abstract class Step extends AbstractDescribableImpl<Step> implements Exte
 
     @Override
     public StepDescriptor getDescriptor() {
+        // real getDescriptor: the registered descriptor of this step class
         return (StepDescriptor) super.getDescriptor();
     }
 }

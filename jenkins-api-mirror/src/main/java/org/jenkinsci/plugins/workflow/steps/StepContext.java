@@ -22,6 +22,7 @@ public abstract class StepContext implements FutureCallback<Object>, Serializabl
     public abstract BodyInvoker newBodyInvoker() throws IllegalStateException;
 
     public boolean hasBody() {
+        // real hasBody: whether newBodyInvoker() succeeds
         try {
             newBodyInvoker();
             return true;

@@ -8,9 +8,11 @@ import java.util.Set;
 /** Mirror of workflow-step-api {@code StepDescriptor} (members the plugin uses or overrides). */
 public abstract class StepDescriptor extends Descriptor<Step> {
     protected StepDescriptor() {
+        // real StepDescriptor(): Descriptor() (the enclosing Step class)
     }
 
     protected StepDescriptor(Class<? extends Step> clazz) {
+        // real StepDescriptor(Class)
         super(clazz);
     }
 
@@ -19,23 +21,28 @@ public abstract class StepDescriptor extends Descriptor<Step> {
     public abstract String getFunctionName();
 
     public Set<? extends Class<?>> getProvidedContext() {
+        // real default: nothing provided to a body
         return Collections.emptySet();
     }
 
     public boolean takesImplicitBlockArgument() {
+        // real default: false (no body)
         return false;
     }
 
     public boolean isAdvanced() {
+        // real default: false
         return false;
     }
 
     public boolean isMetaStep() {
+        // real default: false
         return false;
     }
 
     /** Real default: a summary of the arguments; {@code null} means "no label". */
     public String argumentsToString(Map<String, Object> namedArgs) {
-        return null;
+        // real default: a single "interesting" argument's text, else null; the plugin overrides it
+        throw new UnsupportedOperationException("mirror: StepDescriptor.argumentsToString default");
     }
 }

@@ -14,14 +14,17 @@ public abstract class StepExecution implements Serializable {
 
     @Deprecated
     protected StepExecution() {
+        // real deprecated no-arg constructor: no context (getContext() then throws)
         this.context = null;
     }
 
     protected StepExecution(StepContext context) {
+        // real StepExecution(StepContext)
         this.context = context;
     }
 
     public StepContext getContext() {
+        // real getContext: IllegalStateException without a context
         if (context == null) {
             throw new IllegalStateException("you must either pass in a StepContext to the StepExecution constructor or have the StepExecution be created automatically");
         }
@@ -31,17 +34,21 @@ public abstract class StepExecution implements Serializable {
     public abstract boolean start() throws Exception;
 
     public void stop(Throwable cause) throws Exception {
+        // real default stop: fails the step with the cause
         getContext().onFailure(cause);
     }
 
     public void onResume() {
+        // real default onResume: nothing
     }
 
     public String getStatus() {
+        // real default getStatus: null (no status)
         return null;
     }
 
     public final String getStatusBounded(long timeout, TimeUnit unit) {
+        // real getStatusBounded: getStatus() on another thread, a "failed to compute status" text after the timeout
         ExecutorService e = Executors.newSingleThreadExecutor();
         try {
             Callable<String> status = this::getStatus;
@@ -54,6 +61,7 @@ public abstract class StepExecution implements Serializable {
     }
 
     public boolean blocksRestart() {
+        // real default blocksRestart: false
         return false;
     }
 

@@ -83,7 +83,7 @@
         live = " · node " + a.currentNode + " " + a.percent + "%";
       }
       text(block.querySelector(".comfyrun-live"), live);
-      if (inFlight.indexOf(a.status) < 0) {
+      if (inFlight.indexOf(a.status) < 0 || a.buildOver) {
         refreshFinished(block);
       }
     });

@@ -147,6 +147,52 @@ public final class ComfyClient implements Closeable {
         LOG.log(System.Logger.Level.DEBUG, "comfyRun engine closed");
     }
 
+    /** Runs a blocking engine task on {@code comfyrun-io}; a failure is logged, naming the server it was for. */
+    void runIo(Runnable task, Runnable onRejected, java.net.URI server) {
+        try {
+            io.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "engine task for " + server + " failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            onRejected.run();
+        }
+    }
+
+    /** Runs {@code task} on the scheduler after {@code delayMillis}; nothing once the client is closing. */
+    void schedule(Runnable task, long delayMillis) {
+        try {
+            scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // client closing
+        }
+    }
+
+    /** {@code f}, or a TimeoutException after {@code millis}, without the JDK's hidden delayer thread. */
+    <T> java.util.concurrent.CompletableFuture<T> within(java.util.concurrent.CompletableFuture<T> f, long millis) {
+        java.util.concurrent.CompletableFuture<T> out = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.ScheduledFuture<?> timer;
+        try {
+            timer = scheduler.schedule(() -> out.completeExceptionally(new java.util.concurrent.TimeoutException(
+                    "no answer within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            out.completeExceptionally(e);
+            return out;
+        }
+        f.whenComplete((v, ex) -> {
+            timer.cancel(false);
+            if (ex == null) {
+                out.complete(v);
+            } else {
+                out.completeExceptionally(ex);
+            }
+        });
+        return out;
+    }
+
     OkHttpClient baseHttp() {
         return baseHttp;
     }

@@ -4,28 +4,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.comfyrun.client.http.Json;
 import io.comfyrun.client.tracker.PromptTracker;
 import io.comfyrun.client.tracker.ResultParts;
-import io.comfyrun.client.tracker.ServerMessage;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Gets one prompt onto the server: waits for the connection to be ready, POSTs it (the one place the body is built),
  * retries an ambiguous failure only after {@code /queue} and {@code /history} showed the earlier attempt did not get
  * in, and adopts the server's prompt id on servers that choose it themselves (older than 0.3.45).
  *
- * <p>Threads: submissions run on io threads, one step at a time per prompt (each step schedules the next). The
- * buffer of events for server-chosen ids is shared with the reader thread under {@link #early}'s lock.
+ * <p>Threads: submissions run on io threads, one step at a time per prompt (each step schedules the next); the
+ * only state here is the server's version, itself safe for any thread.
  */
 final class PromptSubmitter {
 
@@ -33,13 +28,6 @@ final class PromptSubmitter {
 
     private final ServerConnection conn;
     private final ServerVersion version;
-
-    // Server-chosen ids: the events of a prompt may precede its POST answer (protocol §9.6). While such a POST is
-    // out, the reader thread files events for unknown prompt ids here, and delivers any event at all under this
-    // lock; adoption renames the tracker and replays its buffer under the same lock, so no later event overtakes
-    // a buffered one. serverIdPosts is changed only by io threads, read by the reader thread.
-    private final Map<String, List<ServerMessage>> early = new HashMap<>();
-    private final AtomicInteger serverIdPosts = new AtomicInteger();
 
     PromptSubmitter(ServerConnection conn, ServerVersion version) {
         this.conn = conn;
@@ -133,7 +121,7 @@ final class PromptSubmitter {
             return; // ended (cancelled, timed out) just now: never post
         }
         if (!clientIds) {
-            serverIdPosts.incrementAndGet();
+            conn.events().serverIdPostStarted(); // its events may beat the answer: hold them (protocol §9.6)
         }
         PostPromptResponse resp;
         try {
@@ -141,7 +129,7 @@ final class PromptSubmitter {
             resp = p.http().postPrompt(body(workflow, cid, sendId ? t.promptId() : null));
         } catch (IOException e) {
             if (!clientIds) {
-                serverIdPosts.decrementAndGet();
+                conn.events().serverIdPostEnded();
                 if (!(e instanceof ConnectException)) {
                     // Without our own prompt_id we cannot check whether it arrived: never risk a second copy.
                     conn.unreachable(t, "POST /prompt failed and this server (older than 0.3.45, or of unknown"
@@ -156,7 +144,7 @@ final class PromptSubmitter {
             answer(p, workflow, attempt, submitBy, resp, clientIds);
         } finally {
             if (!clientIds) {
-                serverIdPosts.decrementAndGet();
+                conn.events().serverIdPostEnded();
             }
         }
     }
@@ -175,7 +163,7 @@ final class PromptSubmitter {
             if (serverId != null && serverId.equals(t.promptId())) {
                 version.echoedClientPromptId();
             } else if (serverId != null) {
-                adoptServerId(p, serverId);
+                conn.events().adopt(p, serverId);
             }
             // 200 with node_errors: the server runs only the valid outputs (protocol §9.3). The tracker follows that
             // part to its end and reports the prompt REJECTED with the refused nodes, whatever finished first.
@@ -241,47 +229,6 @@ final class PromptSubmitter {
     private boolean foundOnServer(FollowedPrompt p) throws IOException {
         String id = p.tracker().promptId();
         return conn.http().queue().contains(id) || p.http().history(id).isPresent();
-    }
-
-    // ------------------------------------------------------------------ events of server-chosen ids
-
-    /** Reader thread: delivers one message about {@code promptId}; returns false if no prompt of ours has that id. */
-    boolean deliver(String promptId, ServerMessage m) {
-        if (serverIdPosts.get() == 0) {
-            FollowedPrompt p = conn.prompt(promptId);
-            if (p == null) {
-                return false;
-            }
-            conn.handle(p, m);
-            return true;
-        }
-        synchronized (early) {
-            FollowedPrompt p = conn.prompt(promptId);
-            if (p != null) {
-                conn.handle(p, m);
-                return true;
-            }
-            if (early.size() < 64) {
-                List<ServerMessage> list = early.computeIfAbsent(promptId, k -> new ArrayList<>());
-                if (list.size() < 2000) {
-                    list.add(m);
-                }
-            }
-            return true;
-        }
-    }
-
-    private void adoptServerId(FollowedPrompt p, String serverId) {
-        synchronized (early) {
-            conn.rekey(p, serverId);
-            List<ServerMessage> buffered = early.remove(serverId);
-            if (serverIdPosts.get() <= 1) {
-                early.clear();
-            }
-            if (buffered != null) {
-                buffered.forEach(m -> conn.handle(p, m));
-            }
-        }
     }
 
     private static boolean isUuid(String id) {

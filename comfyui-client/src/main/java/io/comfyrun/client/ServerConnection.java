@@ -3,14 +3,12 @@ package io.comfyrun.client;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptPhase;
 import io.comfyrun.client.tracker.PromptTracker;
-import io.comfyrun.client.tracker.ServerMessage;
 import io.comfyrun.client.tracker.WorkflowNodes;
 
 import java.io.Closeable;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The shared connection to one ComfyUI server: the prompts in flight on it and the parts that serve them, each named
@@ -45,10 +42,9 @@ public final class ServerConnection implements Closeable {
     private final PromptSubmitter submitter;
     private final Reconciler reconciler;
     private final Canceller canceller;
+    private final SocketEvents events = new SocketEvents(this);
     /** Our prompts by current id. Any thread; entries are added by submit/resume, removed when a prompt ends. */
     private final Map<String, FollowedPrompt> prompts = new ConcurrentHashMap<>();
-    /** The last {@code queue_remaining} a status frame reported; written by the reader thread only. */
-    private volatile int queueRemaining = -1;
 
     // Guarded by lock: the lifecycle (maintenance timer, idle retirement). Callers that are about to add a prompt
     // hold a use (retain/release) so an idle close can never retire a connection under them.
@@ -115,7 +111,7 @@ public final class ServerConnection implements Closeable {
 
     /** What this connection knows of the server's load, without a request. */
     public ServerLoad load() {
-        return new ServerLoad(baseUrl(), queueRemaining, prompts.size(), session.isOpen());
+        return new ServerLoad(baseUrl(), events.queueRemaining(), prompts.size(), session.isOpen());
     }
 
     /** How prompts submitted now would start being tracked. */
@@ -245,6 +241,10 @@ public final class ServerConnection implements Closeable {
         return session;
     }
 
+    SocketEvents events() {
+        return events;
+    }
+
     Reconciler reconciler() {
         return reconciler;
     }
@@ -293,95 +293,6 @@ public final class ServerConnection implements Closeable {
             }
         }
         return earliest;
-    }
-
-    // ------------------------------------------------------------------ socket events (reader thread)
-
-    void dispatch(String text) {
-        ServerMessage m = ServerMessage.parse(text);
-        if (m instanceof ServerMessage.Other o && ("invalid".equals(o.type()) || text.length() > SocketSession.LARGE_FRAME_CHARS)) {
-            // Ignored, never fatal; the log names what was dropped so a misbehaving server or proxy can be found.
-            LOG.log(System.Logger.Level.DEBUG, "ignored {0} WebSocket text frame from {1} ({2} chars): {3}",
-                    text.length() > SocketSession.LARGE_FRAME_CHARS ? "an oversized " + ("invalid".equals(o.type())
-                            ? "(not parsed: beyond the JSON reader's limits)" : "'" + o.type() + "'")
-                            : "a malformed (not a ComfyUI JSON message)",
-                    config.baseUrl(), text.length(), text.substring(0, Math.min(80, text.length())));
-        }
-        if (m instanceof ServerMessage.Status s) {
-            // Any user's activity: no request here (item of cost), only what the frame itself says.
-            queueRemaining = s.queueRemaining();
-            for (FollowedPrompt p : prompts.values()) {
-                p.tracker().queueAtMost(s.queueRemaining());
-            }
-            return;
-        }
-        String pid = m.promptId();
-        if (pid != null) {
-            submitter.deliver(pid, m); // another client's prompt is never touched (§9.5)
-        }
-    }
-
-    void handle(FollowedPrompt p, ServerMessage m) {
-        PromptTracker t = p.tracker();
-        PromptPhase before = t.phase();
-        if (t.onMessage(m) == PromptTracker.Next.NEEDS_HISTORY) {
-            reconciler.reconcileLater(List.of(p), Reconciler.Round.END_MARKER);
-        }
-        if (before != t.phase()) {
-            reconciler.ourQueueChanged(); // one of ours started or ended: the others' positions moved
-        }
-    }
-
-    void previewOf(String promptId) {
-        FollowedPrompt p = prompts.get(promptId);
-        if (p != null) {
-            p.tracker().touch();
-        }
-    }
-
-    /** The socket opened; {@code downFor} is how long it was down, or null for the first open. */
-    void socketOpened(Duration downFor) {
-        List<FollowedPrompt> missed = new ArrayList<>();
-        for (FollowedPrompt p : prompts.values()) {
-            PromptTracker t = p.tracker();
-            if (downFor != null) {
-                t.connectionRestored(downFor);
-                if (!t.isOrphaned()) {
-                    t.trackedBy(TrackingMethod.WEBSOCKET);
-                }
-            }
-            // Nothing missed while away is replayed (§2.2): rebuild state over HTTP. Only prompts already posted can
-            // have missed anything; one still waiting for this socket posts with it and hears every event.
-            if (t.hasPosted()) {
-                missed.add(p);
-            }
-        }
-        if (!missed.isEmpty()) {
-            reconciler.reconcileLater(missed, Reconciler.Round.CONNECTED);
-        }
-    }
-
-    void socketDown(String reason, boolean wasOpen) {
-        for (FollowedPrompt p : prompts.values()) {
-            p.pollNow();
-            if (wasOpen) {
-                p.tracker().connectionLost(reason);
-            }
-            p.tracker().trackedBy(TrackingMethod.POLLING);
-        }
-    }
-
-    void eventsMayBeMissed() {
-        prompts.values().forEach(p -> p.tracker().missedEvents());
-    }
-
-    /** The prompts posted with an older clientId (POST answered or still out) are followed by polling now. */
-    void clientIdRotated(String fresh) {
-        for (FollowedPrompt p : prompts.values()) {
-            if (p.tracker().hasPosted() && !fresh.equals(p.tracker().clientId())) {
-                p.tracker().orphan();
-            }
-        }
     }
 
     void credentialsRefused(ComfyHttpException refused) {
@@ -499,51 +410,19 @@ public final class ServerConnection implements Closeable {
     }
 
     void io(Runnable task) {
-        io(task, () -> { });
+        client.runIo(task, () -> { }, config.baseUrl());
     }
 
     void io(Runnable task, Runnable onRejected) {
-        try {
-            client.io().execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "engine task for " + config.baseUrl() + " failed", e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            onRejected.run();
-        }
+        client.runIo(task, onRejected, config.baseUrl());
     }
 
     void schedule(Runnable task, long delayMillis) {
-        try {
-            client.scheduler().schedule(() -> io(task), delayMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // client closing
-        }
+        client.schedule(() -> io(task), delayMillis);
     }
 
-    /** {@code f}, or a TimeoutException after {@code millis}, without the JDK's hidden delayer thread. */
     <T> CompletableFuture<T> within(CompletableFuture<T> f, long millis) {
-        CompletableFuture<T> out = new CompletableFuture<>();
-        ScheduledFuture<?> timer;
-        try {
-            timer = client.scheduler().schedule(() -> out.completeExceptionally(
-                    new TimeoutException("no answer within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            out.completeExceptionally(e);
-            return out;
-        }
-        f.whenComplete((v, ex) -> {
-            timer.cancel(false);
-            if (ex == null) {
-                out.complete(v);
-            } else {
-                out.completeExceptionally(ex);
-            }
-        });
-        return out;
+        return client.within(f, millis);
     }
 
     static String describe(Throwable ex) {

@@ -252,7 +252,7 @@ final class SocketSession {
             if (down >= 0) {
                 reconnects.incrementAndGet();
             }
-            conn.socketOpened(down >= 0 ? Duration.ofNanos(System.nanoTime() - down) : null);
+            conn.events().opened(down >= 0 ? Duration.ofNanos(System.nanoTime() - down) : null);
         }
 
         @Override
@@ -266,7 +266,7 @@ final class SocketSession {
             if (readyWhenDecided != null) {
                 readyWhenDecided.complete(null);
             }
-            conn.dispatch(text);
+            conn.events().dispatch(text);
         }
 
         @Override
@@ -289,7 +289,7 @@ final class SocketSession {
                     String meta = bytes.substring(8, 8 + (int) len).string(StandardCharsets.UTF_8);
                     String pid = Json.text(Json.parseLenient(meta), "prompt_id");
                     if (pid != null) {
-                        conn.previewOf(pid);
+                        conn.events().previewOf(pid);
                     }
                 }
             }
@@ -338,7 +338,7 @@ final class SocketSession {
         if (readyWhenDecided != null) {
             readyWhenDecided.complete(null); // HTTP works (health check passed): fall back to polling
         }
-        conn.socketDown(reason, wasOpen);
+        conn.events().down(reason, wasOpen);
         scheduleReconnect();
     }
 
@@ -413,7 +413,7 @@ final class SocketSession {
         resubscribes.incrementAndGet();
         LOG.log(System.Logger.Level.INFO, "a running prompt on {0} is silent on an open WebSocket; re-opening it with"
                 + " the same clientId in case the server stopped routing to it", config.baseUrl());
-        conn.eventsMayBeMissed();
+        conn.events().replacing();
         old.close(1000, "re-subscribing");
         // Let the server finish the old handler before the new socket registers: with the §2.6 bug the old handler's
         // cleanup unregisters whichever socket holds the clientId at that moment.
@@ -433,7 +433,7 @@ final class SocketSession {
         deafRotations.incrementAndGet();
         LOG.log(System.Logger.Level.INFO, "WebSocket to {0} seems deaf ({1}); reconnecting with a fresh clientId",
                 config.baseUrl(), why);
-        conn.clientIdRotated(fresh);
+        conn.events().clientIdRotated(fresh);
         openSocket(null);
     }
 

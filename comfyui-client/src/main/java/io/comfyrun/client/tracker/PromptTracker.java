@@ -651,21 +651,15 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return null;
         }
-        Instant earliest = Deadlines.after(createdAt, deadlines.total());
         if (!accepted) {
-            earliest = earlier(earliest, Deadlines.after(createdAt, posted ? deadlines.submit() : deadlines.connect()));
-            return earliest;
+            return Deadlines.earliest(Deadlines.after(createdAt, deadlines.total()),
+                    Deadlines.after(createdAt, posted ? deadlines.submit() : deadlines.connect()));
         }
-        if (phase == PromptPhase.QUEUED) {
-            earliest = earlier(earliest, Deadlines.after(submittedAt, deadlines.queued()));
-        } else if (phase == PromptPhase.RUNNING) {
-            earliest = earlier(earliest, Deadlines.after(startedAt, deadlines.running()));
-        }
-        return earlier(earliest, Deadlines.after(lastSignal, deadlines.noSignal()));
+        return DeadlineRule.earliest(times(), deadlines);
     }
 
-    private static Instant earlier(Instant a, Instant b) {
-        return a == null ? b : b == null || a.isBefore(b) ? a : b;
+    private DeadlineRule.Times times() {
+        return new DeadlineRule.Times(phase, createdAt, submittedAt, startedAt, lastSignal);
     }
 
     /**
@@ -676,43 +670,22 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return false;
         }
-        String which = null;
-        Duration budget = null;
         if (!accepted) {
             if (passed(now, createdAt, deadlines.total())) {
                 finish(Outcome.TIMED_OUT, List.of(new PromptError("timeout", null, null, null, null,
-                        "prompt took longer than " + human(deadlines.total()) + " in total (deadline 'total') before the"
-                                + " server accepted it; " + (posted ? "any copy that got in is cancelled on the server"
-                                : "it was never sent"), "")));
+                        DeadlineRule.TOTAL.failure(deadlines) + " before the server accepted it; " + (posted
+                                ? "any copy that got in is cancelled on the server" : "it was never sent"), "")));
                 return true;
             }
             return false;
         }
-        if (phase == PromptPhase.QUEUED && passed(now, submittedAt, deadlines.queued())) {
-            which = "queued";
-            budget = deadlines.queued();
-        } else if (phase == PromptPhase.RUNNING && passed(now, startedAt, deadlines.running())) {
-            which = "running";
-            budget = deadlines.running();
-        } else if (passed(now, lastSignal, deadlines.noSignal())) {
-            which = "noSignal";
-            budget = deadlines.noSignal();
-        } else if (passed(now, createdAt, deadlines.total())) {
-            which = "total";
-            budget = deadlines.total();
-        }
-        if (which == null) {
+        DeadlineRule rule = DeadlineRule.passed(now, times(), deadlines);
+        if (rule == null) {
             return false;
         }
-        String what = switch (which) {
-            case "queued" -> "waited in the server's queue longer than " + human(budget);
-            case "running" -> "ran longer than " + human(budget);
-            case "noSignal" -> "gave no sign of life (no event, no successful check of /queue) for " + human(budget);
-            default -> "took longer than " + human(budget) + " in total";
-        };
         finish(Outcome.TIMED_OUT, List.of(new PromptError("timeout", current == null ? null : current.ref.id(),
                 current == null ? null : current.ref.classType(), current == null ? null : current.ref.title(), null,
-                "prompt " + what + " (deadline '" + which + "'); it was cancelled on the server", "")));
+                rule.failure(deadlines) + "; it was cancelled on the server", "")));
         return true;
     }
 

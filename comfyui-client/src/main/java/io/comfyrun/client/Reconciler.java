@@ -24,6 +24,8 @@ final class Reconciler {
 
     private static final System.Logger LOG = System.getLogger(Reconciler.class.getName());
     private static final int LOST_AFTER_MISSES = 3;
+    /** A prompt whose end the socket told only waits for its history entry: give the server longer to write it. */
+    private static final int LOST_AFTER_MISSES_ONCE_ENDED = 20;
     private static final long HISTORY_RETRY_MS = 300;
 
     /** Why a round runs: each reason has its own rules for what the answer proves. */
@@ -177,7 +179,7 @@ final class Reconciler {
                 t.finishFromHistory(h.get());
                 changed = true;
                 deaf |= expectedEvents && why == Round.SILENCE;
-            } else if (t.historyMiss() >= LOST_AFTER_MISSES) {
+            } else if (t.historyMiss() >= (t.endHeard() ? LOST_AFTER_MISSES_ONCE_ENDED : LOST_AFTER_MISSES)) {
                 t.fail(Outcome.LOST, List.of(new PromptError("lost", null, null, null, null,
                         "prompt " + id + " is neither queued, running nor in the history of " + conn.baseUrl()
                                 + ": the server was probably restarted or dropped it (history is in memory only)", "")));

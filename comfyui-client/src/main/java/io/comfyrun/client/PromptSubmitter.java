@@ -60,7 +60,7 @@ final class PromptSubmitter {
         Instant connectBy = Deadlines.after(t.createdAt(), t.deadlines().connect()); // 'total': the maintenance tick
         CompletableFuture<Void> r = conn.session().ensureReady();
         if (r.isDone() && !r.isCompletedExceptionally()) {
-            post(p, workflow, 0, null);
+            post(p, workflow, 0, 0);
             return;
         }
         long waitMs = connectBy == null ? TimeUnit.MINUTES.toMillis(10)
@@ -70,7 +70,7 @@ final class PromptSubmitter {
                 return; // cancelled or timed out meanwhile
             }
             if (ex == null) {
-                conn.io(() -> post(p, workflow, 0, null));
+                conn.io(() -> post(p, workflow, 0, 0));
             } else if (ServerConnection.credentialsRefused(ex) != null) {
                 conn.unreachable(t, conn.credentialsMessage(ServerConnection.credentialsRefused(ex)));
             } else if (connectBy != null && !Instant.now().isBefore(connectBy)) {
@@ -84,11 +84,16 @@ final class PromptSubmitter {
         });
     }
 
+    /** Pause between the two looks that must both miss before a prompt is posted again (protocol §9.4). */
+    private static final long ABSENT_RECHECK_MS = 300;
+
     /**
      * POSTs the prompt. After an ambiguous failure (connection error, 5xx) the next attempt first asks /queue and
-     * /history for our prompt_id, so a prompt is never submitted twice and a cancel never leaves a copy running.
+     * /history for our prompt_id, so a prompt is never submitted twice and a cancel never leaves a copy running. It
+     * must miss twice, {@link #ABSENT_RECHECK_MS} apart: a POST cut off on the wire may still be handled a moment
+     * later, and a prompt that just ended is in neither list until its history entry is written.
      */
-    private void post(FollowedPrompt p, ObjectNode workflow, int attempt, String lastError) {
+    private void post(FollowedPrompt p, ObjectNode workflow, int attempt, int absentChecks) {
         PromptTracker t = p.tracker();
         if (t.isDone()) {
             return;
@@ -109,6 +114,12 @@ final class PromptSubmitter {
                 retryPost(p, workflow, attempt, submitBy, "checking whether the prompt arrived: " + e);
                 return;
             }
+            if (absentChecks == 0) {
+                conn.schedule(() -> post(p, workflow, attempt, 1), ABSENT_RECHECK_MS);
+                return;
+            }
+            LOG.log(System.Logger.Level.DEBUG, "prompt {0} is on neither /queue nor /history of {1} (twice): posting it"
+                    + " again", t.promptId(), conn.baseUrl());
         }
         if (t.cancelRequested()) {
             // Nothing of ours is on the server (never posted, or the check above found no copy).
@@ -213,7 +224,7 @@ final class PromptSubmitter {
         }
         LOG.log(System.Logger.Level.DEBUG, "retrying submission of {0} to {1} in {2} ms after: {3}", t.promptId(),
                 conn.baseUrl(), delay, error);
-        conn.schedule(() -> post(p, workflow, attempt + 1, error), delay);
+        conn.schedule(() -> post(p, workflow, attempt + 1, 0), delay);
     }
 
     /** The server has the prompt (its answer, or a check after an ambiguous failure). */

@@ -100,6 +100,15 @@ final class PromptSubmitter {
         }
         Instant submitBy = Deadlines.after(t.createdAt(), t.deadlines().submit());
         boolean clientIds = version.clientPromptIds() == ServerVersion.Support.YES;
+        if (attempt > 0 && t.isAccepted()) {
+            // Its events came over the socket: the server has (or had) it, whatever became of the lost answer. A
+            // restart may have wiped it from /queue and /history since; posting it again would run it twice.
+            answered(p, List.of());
+            if (t.cancelRequested()) {
+                conn.canceller().cancelOnServer(p);
+            }
+            return;
+        }
         if (attempt > 0 && clientIds) {
             // Settle the earlier attempt first, cancel or not: it may be queued or running on the server.
             try {

@@ -234,6 +234,9 @@ public final class BenchMain {
         ObjectNode runs = raw.putObject("peer_runs");
         peers.rawRuns.forEach(runs::set);
         raw.set("jar_start_ms", JSON.valueToTree(peers.jarStarts.stream().map(Stats::round).toList()));
+        say("queue positions on a busy shared server: 50 foreign prompts of 200 KB queued by another client");
+        EngineBench.QueueCost qCost = engine.queueCost(n(50, 10), 200);
+        raw.set("queue_cost", qCost.toJson());
         double minutes = (System.nanoTime() - start) / 60e9;
         raw.put("duration_minutes", Stats.round(minutes));
         raw.put("load_average_end", loadAverage());
@@ -242,6 +245,7 @@ public final class BenchMain {
 
         tables(eSeq, pSeq, eIn, pIn, e1, e100, s1, s100, eRc, pRc, heapPer, heapN, growth, total - warm, warm, lines, pTrain,
                 fan, inProc, container, eFull, eFull8, pFull);
+        queueCostTable(qCost);
         Tables.pool(report, poolRuns);
         Path docs = root.resolve("docs");
         Files.createDirectories(docs);
@@ -294,6 +298,20 @@ public final class BenchMain {
                         Map<Peer, Results.Sequential> pFull) {
         Tables.build(report, eSeq, pSeq, eIn, pIn, e1, e100, s1, s100, eRc, pRc, heapPer, heapN, growth, growthPrompts,
                 growthWarm, engine.queuedDuringMeasure, lines, pTrain, fan, inProc, container, peers.jarStarts, eFull, eFull8, pFull);
+    }
+
+    /** Issue 13, item 8: queue positions cost requests per change of OUR prompts, not per other user's action. */
+    private void queueCostTable(EngineBench.QueueCost q) {
+        report.table("`GET /queue` while one prompt of ours waits and another client queues " + q.foreign()
+                        + " prompts of " + q.kilobytes() + " KB", "O(changes of our own prompts): 0 here")
+                .row("requests (bytes read)", Report.Cell.judged(q.queueRequests() + " (" + q.queueBytes() / 1024 + " KB)",
+                                q.queueRequests() == 0),
+                        Report.Cell.of("not measured"), Report.Cell.of("not measured"))
+                .note("Each foreign prompt is a `status` broadcast to our socket; its /queue item carries the UI workflow "
+                        + "(extra_data), so one `GET /queue` reads megabytes on such a server. comfyRun bounds queue positions "
+                        + "from the status frames and reads /queue only when one of its own prompts is accepted, starts or "
+                        + "ends. Before issue 13 it read /queue after status frames at up to 1 Hz. Window: "
+                        + Stats.round(q.seconds()) + " s (one foreign prompt every 100 ms, then 2 s).");
     }
 
     static Cell terminal(Results.Sequential r) {

@@ -1,6 +1,7 @@
 package io.comfyrun.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import io.comfyrun.client.ComfyClient;
 import io.comfyrun.client.Outcome;
 import io.comfyrun.client.PromptHandle;
@@ -207,6 +208,70 @@ final class EngineBench {
             long to = micros();
             return polling(n, windowSeconds, Timeline.inProcess(fake.journal().entries()).requestsBetween(from, to));
         }
+    }
+
+    /** What queue positions cost on a busy shared server: our {@code GET /queue} requests and the bytes they read. */
+    record QueueCost(int foreign, int kilobytes, double seconds, int queueRequests, long queueBytes) {
+        com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+            com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                    .build().createObjectNode();
+            o.put("foreign_prompts", foreign);
+            o.put("foreign_prompt_kb", kilobytes);
+            o.put("seconds", Stats.round(seconds));
+            o.put("queue_requests", queueRequests);
+            o.put("queue_bytes", queueBytes);
+            return o;
+        }
+    }
+
+    /**
+     * One prompt of ours waits behind a long-running foreign one while another client queues {@code foreign} prompts
+     * of {@code kb} KB each (a UI workflow in extra_data), one every 100 ms, then 2 s of quiet: every queue change is
+     * a status broadcast to our socket. Counts our {@code GET /queue} requests and the bytes of their answers.
+     */
+    QueueCost queueCost(int foreign, int kb) throws Exception {
+        try (FakeComfyUI fake = fake(20); ComfyClient comfy = ComfyClient.create()) {
+            fake.scenario().stepsPerSecond("KSampler", 0.01); // nothing ends during the measurement
+            fake.journal().recordFrames(false);
+            String base = fake.baseUrl().toString();
+            postForeign(base, Workflows.variant(wf.txt2img, -10), null);
+            PromptHandle ours = comfy.submit(ServerConfig.of(fake.baseUrl()),
+                    PromptRequest.of(Workflows.variant(wf.txt2img, -11)), null);
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (ours.progress().queuePosition() == 0 && System.nanoTime() < until) {
+                Workflows.pause(20);
+            }
+            fake.journal().clear();
+            String padding = "x".repeat(kb * 1024);
+            long start = System.nanoTime();
+            for (int i = 0; i < foreign; i++) {
+                postForeign(base, Workflows.variant(wf.txt2img, 20_000 + i), padding);
+                Workflows.pause(100);
+            }
+            Workflows.pause(2000);
+            double secs = (System.nanoTime() - start) / 1e9;
+            int requests = 0;
+            long bytes = 0;
+            for (io.comfyrun.fake.journal.JournalEntry e : fake.journal().entries()) {
+                if (e.kind() == io.comfyrun.fake.journal.JournalEntry.Kind.HTTP_RESPONSE && "GET".equals(e.method())
+                        && e.path() != null && e.path().replaceAll("\\?.*", "").endsWith("/queue")) {
+                    requests++;
+                    bytes += e.text() == null ? 0 : e.text().length();
+                }
+            }
+            ours.cancel();
+            return new QueueCost(foreign, kb, secs, requests, bytes);
+        }
+    }
+
+    private void postForeign(String base, ObjectNode graph, String uiWorkflow) throws IOException {
+        ObjectNode body = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().createObjectNode();
+        body.set("prompt", graph);
+        body.put("client_id", "bench-other-user");
+        if (uiWorkflow != null) {
+            body.putObject("extra_data").putObject("extra_pnginfo").put("workflow", uiWorkflow);
+        }
+        Workflows.call(http, "POST", base.replaceAll("/$", "") + "/prompt", body.toString());
     }
 
     static Results.Polling polling(int n, double windowSeconds, List<Timeline.Entry> requests) {

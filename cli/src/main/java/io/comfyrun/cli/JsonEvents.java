@@ -70,7 +70,7 @@ final class JsonEvents {
             m.put("etaMillis", e.eta() == null ? null : e.eta().toMillis());
         } else if (event instanceof PromptEvent.NodeFinished e) {
             m.put("node", node(e.node()));
-            m.put("millis", e.millis());
+            m.put("millis", e.measured() ? e.millis() : null);
         } else if (event instanceof PromptEvent.OutputProduced e) {
             m.put("node", node(e.node()));
             m.put("outputs", outputs(e.outputs()));

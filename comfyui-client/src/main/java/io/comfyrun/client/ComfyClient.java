@@ -50,7 +50,8 @@ public final class ComfyClient implements Closeable {
     private final Map<String, NodeCatalogue> catalogues = new ConcurrentHashMap<>();
 
     private ComfyClient(Builder b) {
-        this.settings = new EngineSettings(b.silenceReconcile, b.heartbeat, b.reconnectCap, b.maintenanceTick);
+        this.settings = new EngineSettings(b.silenceReconcile, b.heartbeat, b.reconnectCap, b.reconnectCapWhilePolling,
+                b.maintenanceTick, b.idleClose);
         this.scheduler = new ScheduledThreadPoolExecutor(1, named("comfyrun-scheduler"));
         ((ScheduledThreadPoolExecutor) scheduler).setRemoveOnCancelPolicy(true);
         // Blocking HTTP calls (POST /prompt, reconcile, polling) run here, never on the WebSocket reader.
@@ -83,12 +84,14 @@ public final class ComfyClient implements Closeable {
 
     /**
      * Submits a workflow and returns at once. {@link PromptRequest#beforeSubmit()} runs on this thread before
-     * anything is sent; connecting and posting happen on engine threads.
+     * anything is sent; connecting and posting happen on engine threads. The server's socket is shared with every
+     * other prompt on it; {@code server}'s timeouts and polling interval apply to this prompt whatever the others use.
      */
     public PromptHandle submit(ServerConfig server, PromptRequest request, ProgressListener listener) {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(request, "request");
-        return registry.connection(server).submit(request, listener == null ? ProgressListener.NONE : listener);
+        ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+        return registry.use(server, null, c -> c.submit(server, request, l));
     }
 
     /**
@@ -99,9 +102,10 @@ public final class ComfyClient implements Closeable {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(server, "server");
         requireUuid(snapshot.promptId());
-        ServerConfig s = server.clientId() == null && snapshot.clientId() != null
-                ? server.withClientId(snapshot.clientId()) : server;
-        return registry.connection(s).resume(snapshot, listener == null ? ProgressListener.NONE : listener);
+        ProgressListener l = listener == null ? ProgressListener.NONE : listener;
+        // A connection made now takes the snapshot's clientId (a restarted JVM hears the prompt's events again); an
+        // existing one keeps its own and polls the prompt. Either way one connection per server, however many resume.
+        return registry.use(server, snapshot.clientId(), c -> c.resume(snapshot, server, l));
     }
 
     /**
@@ -122,7 +126,7 @@ public final class ComfyClient implements Closeable {
                 + " look like 3f2b6c1e-...); the saved prompt state is corrupt or was edited");
     }
 
-    /** The shared connections, one per (server URL, credentials, clientId). */
+    /** The shared connections, one per server (URL, credentials, trust, mode), and their {@link ServerLoad}. */
     public ServerRegistry servers() {
         return registry;
     }
@@ -175,6 +179,52 @@ public final class ComfyClient implements Closeable {
         LOG.log(System.Logger.Level.DEBUG, "comfyRun engine closed");
     }
 
+    /** Runs a blocking engine task on {@code comfyrun-io}; a failure is logged, naming the server it was for. */
+    void runIo(Runnable task, Runnable onRejected, java.net.URI server) {
+        try {
+            io.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "engine task for " + server + " failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            onRejected.run();
+        }
+    }
+
+    /** Runs {@code task} on the scheduler after {@code delayMillis}; nothing once the client is closing. */
+    void schedule(Runnable task, long delayMillis) {
+        try {
+            scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // client closing
+        }
+    }
+
+    /** {@code f}, or a TimeoutException after {@code millis}, without the JDK's hidden delayer thread. */
+    <T> java.util.concurrent.CompletableFuture<T> within(java.util.concurrent.CompletableFuture<T> f, long millis) {
+        java.util.concurrent.CompletableFuture<T> out = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.ScheduledFuture<?> timer;
+        try {
+            timer = scheduler.schedule(() -> out.completeExceptionally(new java.util.concurrent.TimeoutException(
+                    "no answer within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            out.completeExceptionally(e);
+            return out;
+        }
+        f.whenComplete((v, ex) -> {
+            timer.cancel(false);
+            if (ex == null) {
+                out.complete(v);
+            } else {
+                out.completeExceptionally(ex);
+            }
+        });
+        return out;
+    }
+
     OkHttpClient baseHttp() {
         return baseHttp;
     }
@@ -196,7 +246,8 @@ public final class ComfyClient implements Closeable {
     }
 
     /** Engine tuning knobs; defaults suit production. Tests shorten them. */
-    record EngineSettings(Duration silenceReconcile, Duration heartbeat, Duration reconnectCap, Duration maintenanceTick) {
+    record EngineSettings(Duration silenceReconcile, Duration heartbeat, Duration reconnectCap,
+                          Duration reconnectCapWhilePolling, Duration maintenanceTick, Duration idleClose) {
     }
 
     private static ThreadFactory named(String prefix) {
@@ -213,7 +264,9 @@ public final class ComfyClient implements Closeable {
         private Duration silenceReconcile = Duration.ofSeconds(30);
         private Duration heartbeat = Duration.ofSeconds(30);
         private Duration reconnectCap = Duration.ofMillis(800);
+        private Duration reconnectCapWhilePolling = Duration.ofSeconds(30);
         private Duration maintenanceTick = Duration.ofMillis(200);
+        private Duration idleClose = Duration.ofSeconds(60);
         private int ioThreads = 8;
         private int listenerThreads = 2;
 
@@ -238,6 +291,21 @@ public final class ComfyClient implements Closeable {
         /** Upper bound of the reconnect back-off while prompts are in flight. Default 800 ms. */
         public Builder reconnectCap(Duration d) {
             this.reconnectCap = positive(d, "reconnectCap");
+            return this;
+        }
+
+        /**
+         * Upper bound of the reconnect back-off once the first few quick attempts failed and polling carries the
+         * prompts (a proxy that never upgrades is then asked a few times a minute). Default 30 s.
+         */
+        public Builder reconnectCapWhilePolling(Duration d) {
+            this.reconnectCapWhilePolling = positive(d, "reconnectCapWhilePolling");
+            return this;
+        }
+
+        /** How long a server's connection stays open with no prompt on it before it is closed. Default 60 s. */
+        public Builder idleClose(Duration d) {
+            this.idleClose = positive(d, "idleClose");
             return this;
         }
 

@@ -64,6 +64,11 @@ public record Deadlines(Duration connect, Duration submit, Duration queued, Dura
         return budget == null || start == null ? null : start.plus(budget);
     }
 
+    /** The earlier of two instants, either of which may be null (no limit). */
+    public static Instant earliest(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isBefore(b) ? a : b;
+    }
+
     private static void check(Duration d, String name) {
         if (d != null && (d.isNegative() || d.isZero())) {
             throw new IllegalArgumentException("deadline '" + name + "' must be positive or null (no limit), got " + d);

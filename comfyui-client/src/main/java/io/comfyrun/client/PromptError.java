@@ -37,12 +37,40 @@ public record PromptError(String type, String nodeId, String classType, String t
             b.append(": ");
         }
         b.append(message.isEmpty() ? type : message);
-        if (!details.isEmpty() && !details.equals(input) && !message.contains(details)) {
-            b.append(" (").append(details.lines().findFirst().orElse("")).append(')');
+        String detail = usefulDetail();
+        if (!detail.isEmpty() && !detail.equals(input) && !message.contains(detail)) {
+            b.append(" (").append(detail).append(')');
         }
         if (type != null && !type.isEmpty()) {
             b.append(" [").append(type).append(']');
         }
         return b.toString();
+    }
+
+    private static final java.util.regex.Pattern FRAME =
+            java.util.regex.Pattern.compile("^\\s*File \"([^\"]*)\", line (\\d+), in (\\S+)\\s*$");
+
+    /**
+     * The one line of {@link #details} worth a reader's eye. For a traceback that is what a person reading it looks
+     * for after the exception (already in the message): where it was raised, the innermost {@code File ..., line N,
+     * in f} frame, never a line of Python source such as {@code raise e}. Otherwise the first line.
+     */
+    String usefulDetail() {
+        String where = null;
+        for (String line : (Iterable<String>) details.lines()::iterator) {
+            java.util.regex.Matcher m = FRAME.matcher(line);
+            if (m.matches()) {
+                String file = m.group(1).replace('\\', '/');
+                int cut = file.lastIndexOf('/', Math.max(0, file.lastIndexOf('/') - 1));
+                where = "raised in " + m.group(3) + ", " + (cut >= 0 ? file.substring(cut + 1) : file) + " line " + m.group(2);
+            }
+        }
+        if (where != null) {
+            return where;
+        }
+        if (details.lines().anyMatch(l -> l.startsWith("    ") || l.strip().startsWith("^"))) {
+            return ""; // source lines of a traceback without its frames: nothing a reader can act on
+        }
+        return details.lines().findFirst().orElse("");
     }
 }

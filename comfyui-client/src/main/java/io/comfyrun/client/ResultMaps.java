@@ -40,7 +40,7 @@ public final class ResultMaps {
             nm.put("class", n.classType());
             nm.put("title", n.title());
             nm.put("cached", n.cached());
-            nm.put("milliseconds", n.millis());
+            nm.put("milliseconds", n.measured() ? n.millis() : null); // null: it ran, nobody timed it (polling)
             nodes.add(nm);
         }
         m.put("nodes", nodes);

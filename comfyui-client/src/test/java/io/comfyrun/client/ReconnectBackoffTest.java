@@ -19,10 +19,27 @@ class ReconnectBackoffTest {
 
     @Test
     void delayIsClippedToTheEarliestDeadline() {
-        assertThat(ServerConnection.clipToDeadline(800, NOW, null)).isEqualTo(800);
-        assertThat(ServerConnection.clipToDeadline(800, NOW, NOW.plusMillis(5_000))).isEqualTo(800);
-        assertThat(ServerConnection.clipToDeadline(800, NOW, NOW.plusMillis(300))).isEqualTo(300);
-        assertThat(ServerConnection.clipToDeadline(800, NOW, NOW.minusMillis(10))).isEqualTo(1);
+        assertThat(Backoff.clipToDeadline(800, NOW, null)).isEqualTo(800);
+        assertThat(Backoff.clipToDeadline(800, NOW, NOW.plusMillis(5_000))).isEqualTo(800);
+        assertThat(Backoff.clipToDeadline(800, NOW, NOW.plusMillis(300))).isEqualTo(300);
+        assertThat(Backoff.clipToDeadline(800, NOW, NOW.minusMillis(10))).isEqualTo(1);
+    }
+
+    @Test
+    void aSocketThatNeverUpgradesIsRetriedQuicklyAFewTimesThenEveryTensOfSeconds() {
+        Duration cap = Duration.ofMillis(800);
+        Duration whilePolling = Duration.ofSeconds(30);
+        assertThat(Backoff.reconnectCeiling(0, cap, whilePolling)).isEqualTo(100);
+        assertThat(Backoff.reconnectCeiling(3, cap, whilePolling)).isEqualTo(800);
+        assertThat(Backoff.reconnectCeiling(Backoff.FAST_RECONNECTS - 1, cap, whilePolling)).isEqualTo(800);
+        assertThat(Backoff.reconnectCeiling(Backoff.FAST_RECONNECTS + 2, cap, whilePolling)).isGreaterThan(5_000);
+        assertThat(Backoff.reconnectCeiling(Backoff.FAST_RECONNECTS + 10, cap, whilePolling)).isEqualTo(30_000);
+        long total = 0;
+        for (int attempt = 0; attempt < 60; attempt++) {
+            total += Backoff.reconnectCeiling(attempt, cap, whilePolling);
+        }
+        // 60 attempts span at least 20 minutes (ceilings): a few a minute, not 1-5 a second
+        assertThat(total).isGreaterThan(Duration.ofMinutes(20).toMillis());
     }
 
     @Test

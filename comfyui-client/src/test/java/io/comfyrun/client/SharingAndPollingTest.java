@@ -39,6 +39,31 @@ class SharingAndPollingTest {
     }
 
     @Test
+    void pollingModeSaysOnlyWhatItKnowsNeverAnUnmeasuredDurationNorAFileBeforeItsNodeEnded() throws Exception {
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PromptResult r = await(f.client.submit(f.polling(), PromptRequest.of(txt2img(43, 4)),
+                io.comfyrun.client.progress.log.ProgressLog.to(lines::add)));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(lines).as("no duration that was not measured").noneMatch(l -> l.matches(".*done in 0 ?ms.*"));
+        int wrote = indexOf(lines, "node 9 SaveImage: wrote");
+        int saveDone = indexOf(lines, "node 9 SaveImage: done");
+        assertThat(wrote).as("the file is reported").isNotNegative();
+        assertThat(saveDone).as("the node that wrote it ended first").isNotNegative().isLessThan(wrote);
+        assertThat(r.nodes()).filteredOn(n -> !n.cached()).allSatisfy(n -> assertThat(n.measured())
+                .as("node %s was never seen running: its duration is unknown, not 0", n.id()).isFalse());
+    }
+
+    private static int indexOf(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void pollingModeReportsANodeFailureFromHistory() throws Exception {
         f.fake.faults().executionErrorAt("8", "RuntimeException", "VAE exploded");
         PromptResult r = await(f.client.submit(f.polling(), PromptRequest.of(txt2img(42, 4)), null));

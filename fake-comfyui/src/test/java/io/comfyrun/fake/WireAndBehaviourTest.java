@@ -148,6 +148,22 @@ class WireAndBehaviourTest {
     }
 
     @Test
+    void journalAfterAFinHoldsOnlyTheFramesThatWentOnTheWire() throws Exception {
+        FakeComfyUI f = serve();
+        // On execution_start: the rest of that step (execution_cached, executing...) is queued on the engine thread
+        // before the event loop runs the close, so a frame journalled at queue time never reaches the socket.
+        f.faults().ws(Trigger.onEvent("execution_start", 1).forClient("finj"), WsAction.FIN);
+        WsRecorder a = connected(f, "finj");
+        String p = submit(f, txt2img(4, 3), "finj");
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.closed);
+        awaitHistory(f, p); // every frame of the prompt has been produced (and refused) by now
+        List<String> journalled = f.journal().entries(e -> e.kind() == Kind.WS_OUT && "finj".equals(e.connection()))
+                .stream().map(JournalEntry::type).toList();
+        assertThat(journalled).as("journal of the socket vs what its client received").isEqualTo(a.types());
+        assertThat(journalled).doesNotContain("execution_start", "executing", "progress", "executed");
+    }
+
+    @Test
     void stallKeepsTheSocketOpenAndSilent() throws Exception {
         FakeComfyUI f = serve();
         f.faults().ws(Trigger.onEvent("progress", 2).forClient("st"), WsAction.STALL);

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The named fault matrix: every transport and HTTP fault of the fake × the phase it hits × the tracking mode.
- * Each row is a fresh server and engine; the run rewrites the matrix section of docs/reliability.md.
+ * Each row is a fresh server and engine; the run rewrites the matrix section of the reliability report (see ReliabilityDoc).
  */
 class FaultMatrixTest {
 
@@ -143,7 +143,7 @@ class FaultMatrixTest {
                     .append(" | ").append(r.pass() ? "PASS" : "**FAIL**").append(" | ")
                     .append(notes.replace("|", "/").replace("\n", " ")).append(" |\n");
         }
-        b.append("\nRun only the matrix: `mvn -B -pl reliability -am verify -Dtest=FaultMatrixTest -Dsurefire.failIfNoSpecifiedTests=false`.\n");
+        b.append("\nRun only the matrix: `mvn -B -pl reliability -am verify -Dtest=FaultMatrixTest -Dsurefire.failIfNoSpecifiedTests=false` (add `-Dreliability.publish=true` to rewrite this file).\n");
         ReliabilityDoc.writeSection(ReliabilityDoc.MATRIX, b.toString());
     }
 

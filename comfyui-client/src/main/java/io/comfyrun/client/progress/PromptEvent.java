@@ -45,7 +45,11 @@ public sealed interface PromptEvent {
             implements PromptEvent {
     }
 
+    /** A node ended; {@code millis} is {@link io.comfyrun.client.NodeRun#UNMEASURED} when its start was not seen. */
     record NodeFinished(String promptId, NodeRef node, long millis) implements PromptEvent {
+        public boolean measured() {
+            return millis >= 0;
+        }
     }
 
     /** An output node produced files; {@code fromCache} when the node was cached (the files are the old ones). */

@@ -53,12 +53,23 @@ public final class PromptTracker implements PromptHandle {
     /** The workflow's nodes as the snapshot persists them, computed once. */
     private final List<String> nodeLines;
 
-    // Guarded by this.
+    // Guarded by this: every field below is read and written only inside this tracker's synchronized methods, from
+    // the reader thread (events), io threads (POST answer, reconcile), the scheduler (deadlines, heartbeat) and the
+    // caller (cancel, snapshot). Listener callbacks run later on the listener executor, never under this lock.
     private String promptId;
     private String clientId;
     private PromptPhase phase = PromptPhase.SUBMITTING;
     private boolean accepted;
     private boolean posted;
+    /** The POST answer is in (or a check after an ambiguous failure found the prompt, or it was resumed). */
+    private boolean answered;
+    /** Nodes the POST answer refused (200 with node_errors): the prompt ran only its valid outputs. */
+    private List<PromptError> refusedNodes = List.of();
+    /** A terminal outcome the server reported before its POST answer: decided when the answer is in. */
+    private Outcome heldOutcome;
+    private List<PromptError> heldErrors;
+    /** execution_success or the end marker arrived over the socket: only the history entry is missing. */
+    private boolean endHeard;
     private boolean announced;
     private boolean startedAnnounced;
     private Instant submittedAt;
@@ -139,6 +150,7 @@ public final class PromptTracker implements PromptHandle {
         this.submittedAt = s.submittedAt() != null ? s.submittedAt() : s.createdAt();
         this.startedAt = s.startedAt();
         this.accepted = true; // possibly: reconcile decides, and never resubmits
+        this.answered = true;
         this.announced = true;
         this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
         this.startedAnnounced = s.startedAt() != null;
@@ -238,6 +250,11 @@ public final class PromptTracker implements PromptHandle {
         return orphaned;
     }
 
+    /** The socket told this prompt's end (execution_success or the end marker); only its history entry is missing. */
+    public synchronized boolean endHeard() {
+        return endHeard;
+    }
+
     public synchronized String clientId() {
         return clientId;
     }
@@ -261,14 +278,37 @@ public final class PromptTracker implements PromptHandle {
 
     // ---------------------------------------------------------------- submission
 
-    /** The POST is about to be sent with this clientId (it may have been rotated since creation). */
-    public synchronized void postingWith(String newClientId, TrackingMethod trackedBy) {
+    /**
+     * The POST is about to be sent with this clientId (it may have been rotated since creation). Returns false, and
+     * nothing may be sent, if the prompt ended meanwhile (a cancel or a deadline).
+     */
+    public synchronized boolean postingWith(String newClientId, TrackingMethod trackedBy) {
+        if (phase == PromptPhase.DONE) {
+            return false;
+        }
         this.clientId = newClientId;
         this.posted = true;
         if (!accepted) {
             this.method = trackedBy;
             this.trackingNow = trackedBy;
         }
+        return true;
+    }
+
+    /**
+     * A cancel before anything was sent ends the prompt now (INTERRUPTED) and returns true; false once a POST is out,
+     * because then only the server can say whether a copy got in.
+     */
+    public synchronized boolean cancelBeforePosting() {
+        if (phase == PromptPhase.DONE) {
+            return true;
+        }
+        if (posted || accepted) {
+            return false;
+        }
+        finish(Outcome.INTERRUPTED, List.of(new PromptError("cancelled", null, null, null, null,
+                "prompt cancelled before it was submitted", "")));
+        return true;
     }
 
     /** The server chose another id (servers older than 0.3.45). */
@@ -278,7 +318,21 @@ public final class PromptTracker implements PromptHandle {
 
     /** The server accepted the POST (or a check found it queued/done after an ambiguous failure). */
     public synchronized void accepted(Instant at) {
+        answered(at, List.of());
+    }
+
+    /**
+     * The POST answer is in: accepted, with the nodes it refused ({@code node_errors} of a 200, else empty). A terminal
+     * outcome the events told before the answer is decided now, by the same rule as after it.
+     */
+    public synchronized void answered(Instant at, List<PromptError> refused) {
         if (phase == PromptPhase.DONE) {
+            return;
+        }
+        answered = true;
+        refusedNodes = List.copyOf(refused);
+        if (heldOutcome != null) {
+            conclude(heldOutcome, heldErrors);
             return;
         }
         accepted = true;
@@ -315,6 +369,7 @@ public final class PromptTracker implements PromptHandle {
             announceStarted(cached);
         } else if (m instanceof ServerMessage.Executing e) {
             if (e.node() == null) {
+                endHeard = true;
                 return Next.NEEDS_HISTORY; // end marker without a terminal event before it: ask history
             }
             toRunning();
@@ -358,13 +413,13 @@ public final class PromptTracker implements PromptHandle {
                 emit(new PromptEvent.OutputProduced(promptId, s.ref, produced, fromCache));
             }
         } else if (m instanceof ServerMessage.ExecutionSuccess) {
+            endHeard = true;
             if (eventGap || method != TrackingMethod.WEBSOCKET) {
                 // Nothing missed during a gap is replayed (protocol §2.2): an output announced then would be lost.
                 // The history entry lists them all; it is read at the end marker or the next reconcile.
                 return Next.NEEDS_HISTORY;
             }
-            finish(Outcome.SUCCESS, List.of());
-            return Next.FINISHED;
+            return conclude(Outcome.SUCCESS, List.of());
         } else if (m instanceof ServerMessage.ExecutionError err) {
             if (!err.terminal()) {
                 return Next.NOTHING; // ExecutionBlocked: execution goes on (protocol §4.10)
@@ -373,18 +428,16 @@ public final class PromptTracker implements PromptHandle {
             if (s != null) {
                 s.state = NodeState.ERROR;
             }
-            finish(Outcome.FAILED, List.of(ResultParts.executionError(err, s == null ? null : s.ref)));
-            return Next.FINISHED;
+            return conclude(Outcome.FAILED, List.of(ResultParts.executionError(err, s == null ? null : s.ref)));
         } else if (m instanceof ServerMessage.ExecutionInterrupted in) {
             Slot s = in.nodeId() == null ? null : slot(in.nodeId());
             if (s != null && s.state == NodeState.RUNNING) {
                 s.state = NodeState.ERROR;
             }
             String who = cancelRequested ? "cancelled by this client" : "interrupted on the server";
-            finish(Outcome.INTERRUPTED, List.of(new PromptError("interrupted", in.nodeId(), in.nodeType(),
+            return conclude(Outcome.INTERRUPTED, List.of(new PromptError("interrupted", in.nodeId(), in.nodeType(),
                     s == null ? in.nodeType() : s.ref.title(), null, "prompt " + who
                     + (in.nodeId() == null ? "" : " while node " + in.nodeId() + " was running"), "")));
-            return Next.FINISHED;
         }
         return Next.NOTHING;
     }
@@ -459,7 +512,11 @@ public final class PromptTracker implements PromptHandle {
         return ++historyMisses;
     }
 
-    /** Finishes from a {@code /history/{id}} entry. */
+    /**
+     * Finishes from a {@code /history/{id}} entry. It tells which nodes ran, were cached or failed and what they
+     * wrote, not when: a node not seen running is reported done without a duration (never an invented one), and
+     * before the files it wrote, as it happened.
+     */
     public synchronized void finishFromHistory(JsonNode entry) {
         if (phase == PromptPhase.DONE) {
             return;
@@ -492,7 +549,18 @@ public final class PromptTracker implements PromptHandle {
         }
         toRunning();
         announceStarted(List.of());
+        String statusStr = status.path("status_str").asText(null);
+        boolean succeeded = errorMsg == null && !interrupted && !"error".equals(statusStr);
         List<OutputRef> hist = ResultParts.historyOutputs(entry);
+        if (succeeded) {
+            // Every node that ran is done; those with outputs first finish, then their files are reported.
+            for (Slot s : slots.values()) {
+                boolean wrote = hist.stream().anyMatch(o -> o.nodeId().equals(s.ref.id()));
+                if (s.state == NodeState.RUNNING || s.state == NodeState.PENDING && (messages.size() > 0 || wrote)) {
+                    finishNode(s);
+                }
+            }
+        }
         Map<String, List<OutputRef>> fresh = new LinkedHashMap<>();
         for (OutputRef o : hist) {
             if (!outputs.contains(o)) {
@@ -504,27 +572,21 @@ public final class PromptTracker implements PromptHandle {
             addOutputs(list);
             emit(new PromptEvent.OutputProduced(promptId, s.ref, list, s.state == NodeState.CACHED));
         });
-        String statusStr = status.path("status_str").asText(null);
         if (errorMsg != null) {
             ServerMessage.ExecutionError err = ResultParts.historyError(errorMsg);
             Slot s = err.nodeId() == null ? null : slot(err.nodeId());
             if (s != null) {
                 s.state = NodeState.ERROR;
             }
-            finish(Outcome.FAILED, List.of(ResultParts.executionError(err, s == null ? null : s.ref)));
+            conclude(Outcome.FAILED, List.of(ResultParts.executionError(err, s == null ? null : s.ref)));
         } else if (interrupted) {
-            finish(Outcome.INTERRUPTED, List.of(new PromptError("interrupted", null, null, null, null,
+            conclude(Outcome.INTERRUPTED, List.of(new PromptError("interrupted", null, null, null, null,
                     cancelRequested ? "prompt cancelled by this client" : "prompt interrupted on the server", "")));
         } else if ("error".equals(statusStr)) {
-            finish(Outcome.FAILED, List.of(new PromptError("execution_error", null, null, null, null,
+            conclude(Outcome.FAILED, List.of(new PromptError("execution_error", null, null, null, null,
                     "the server recorded the prompt as failed without details", "")));
         } else {
-            for (Slot s : slots.values()) {
-                if (s.state == NodeState.RUNNING || s.state == NodeState.PENDING && messages.size() > 0) {
-                    finishNode(s);
-                }
-            }
-            finish(Outcome.SUCCESS, List.of());
+            conclude(Outcome.SUCCESS, List.of());
         }
     }
 
@@ -589,56 +651,88 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return null;
         }
-        Instant earliest = Deadlines.after(createdAt, deadlines.total());
         if (!accepted) {
-            earliest = earlier(earliest, Deadlines.after(createdAt, posted ? deadlines.submit() : deadlines.connect()));
-            return earliest;
+            return Deadlines.earliest(Deadlines.after(createdAt, deadlines.total()),
+                    Deadlines.after(createdAt, posted ? deadlines.submit() : deadlines.connect()));
         }
-        if (phase == PromptPhase.QUEUED) {
-            earliest = earlier(earliest, Deadlines.after(submittedAt, deadlines.queued()));
-        } else if (phase == PromptPhase.RUNNING) {
-            earliest = earlier(earliest, Deadlines.after(startedAt, deadlines.running()));
-        }
-        return earlier(earliest, Deadlines.after(lastSignal, deadlines.noSignal()));
+        return DeadlineRule.earliest(times(), deadlines);
     }
 
-    private static Instant earlier(Instant a, Instant b) {
-        return a == null ? b : b == null || a.isBefore(b) ? a : b;
+    private DeadlineRule.Times times() {
+        return new DeadlineRule.Times(phase, createdAt, submittedAt, startedAt, lastSignal);
     }
 
-    /** Checks the queued, running, no-signal and total deadlines; finishes as TIMED_OUT if one passed. */
+    /**
+     * Checks the queued, running, no-signal and total deadlines; finishes as TIMED_OUT if one passed. Before the server
+     * accepted the prompt only 'total' applies here ('connect' and 'submit' are the submitter's).
+     */
     public synchronized boolean checkDeadlines(Instant now) {
-        if (phase == PromptPhase.DONE || !accepted) {
+        if (phase == PromptPhase.DONE) {
             return false;
         }
-        String which = null;
-        Duration budget = null;
-        if (phase == PromptPhase.QUEUED && passed(now, submittedAt, deadlines.queued())) {
-            which = "queued";
-            budget = deadlines.queued();
-        } else if (phase == PromptPhase.RUNNING && passed(now, startedAt, deadlines.running())) {
-            which = "running";
-            budget = deadlines.running();
-        } else if (passed(now, lastSignal, deadlines.noSignal())) {
-            which = "noSignal";
-            budget = deadlines.noSignal();
-        } else if (passed(now, createdAt, deadlines.total())) {
-            which = "total";
-            budget = deadlines.total();
-        }
-        if (which == null) {
+        if (!accepted) {
+            if (passed(now, createdAt, deadlines.total())) {
+                finish(Outcome.TIMED_OUT, List.of(new PromptError("timeout", null, null, null, null,
+                        DeadlineRule.TOTAL.failure(deadlines) + " before the server accepted it; " + (posted
+                                ? "any copy that got in is cancelled on the server" : "it was never sent"), "")));
+                return true;
+            }
             return false;
         }
-        String what = switch (which) {
-            case "queued" -> "waited in the server's queue longer than " + human(budget);
-            case "running" -> "ran longer than " + human(budget);
-            case "noSignal" -> "gave no sign of life (no event, no successful check of /queue) for " + human(budget);
-            default -> "took longer than " + human(budget) + " in total";
-        };
+        DeadlineRule rule = DeadlineRule.passed(now, times(), deadlines);
+        if (rule == null) {
+            return false;
+        }
         finish(Outcome.TIMED_OUT, List.of(new PromptError("timeout", current == null ? null : current.ref.id(),
                 current == null ? null : current.ref.classType(), current == null ? null : current.ref.title(), null,
-                "prompt " + what + " (deadline '" + which + "'); it was cancelled on the server", "")));
+                rule.failure(deadlines) + "; it was cancelled on the server", "")));
         return true;
+    }
+
+    /**
+     * The server reported the end (an event, or the history entry). Before its POST answer the outcome is held: the
+     * answer may refuse some nodes, and the rule below must not depend on which of the two arrived first.
+     */
+    private Next conclude(Outcome outcome, List<PromptError> errors) {
+        if (posted && !answered) {
+            heldOutcome = outcome;
+            heldErrors = errors;
+            return Next.NOTHING;
+        }
+        finish(outcomeWithRefusals(outcome), errorsWithRefusals(errors));
+        return Next.FINISHED;
+    }
+
+    /**
+     * Rule for a partially valid prompt (200 with node_errors): the server ran only the valid outputs; a run that
+     * otherwise succeeded is still REJECTED, since outputs the user asked for were refused. Its files are kept.
+     */
+    private Outcome outcomeWithRefusals(Outcome outcome) {
+        return outcome == Outcome.SUCCESS && !refusedNodes.isEmpty() ? Outcome.REJECTED : outcome;
+    }
+
+    private List<PromptError> errorsWithRefusals(List<PromptError> errors) {
+        if (refusedNodes.isEmpty()) {
+            return errors;
+        }
+        List<PromptError> all = new ArrayList<>(refusedNodes);
+        all.addAll(errors);
+        return all;
+    }
+
+    /**
+     * A status frame says {@code remaining} prompts (every user's, running and pending) are left: a queued prompt of
+     * ours cannot be further back than that. Costs nothing; the exact position comes from /queue when ours change.
+     */
+    public synchronized void queueAtMost(int remaining) {
+        if (phase != PromptPhase.QUEUED || !accepted || remaining <= 0) {
+            return;
+        }
+        queueTotal = remaining;
+        if (queuePosition > remaining) {
+            queuePosition = remaining;
+            emit(new PromptEvent.Queued(promptId, queuePosition, queueTotal));
+        }
     }
 
     /** Finishes with an outcome decided outside (rejected, unreachable, lost, cancelled before posting...). */
@@ -707,7 +801,7 @@ public final class PromptTracker implements PromptHandle {
             return;
         }
         boolean wasRunning = s.state == NodeState.RUNNING;
-        s.millis = wasRunning ? (System.nanoTime() - s.startNanos) / 1_000_000 : 0;
+        s.millis = wasRunning ? (System.nanoTime() - s.startNanos) / 1_000_000 : NodeRun.UNMEASURED;
         s.state = NodeState.FINISHED;
         if (s.max > 0) {
             s.value = s.max;

@@ -107,7 +107,9 @@ public final class ResultParts {
             return "";
         }
         List<String> lines = new ArrayList<>();
-        traceback.forEach(entry -> entry.lines().map(String::stripTrailing).filter(l -> !l.isBlank()).forEach(lines::add));
+        // Caret lines (^^^^, Python 3.11+) only underline the line above them.
+        traceback.forEach(entry -> entry.lines().map(String::stripTrailing)
+                .filter(l -> !l.isBlank() && !l.strip().matches("[~^]+")).forEach(lines::add));
         int from = Math.max(0, lines.size() - TRACEBACK_LINES);
         return String.join("\n", lines.subList(from, lines.size()));
     }

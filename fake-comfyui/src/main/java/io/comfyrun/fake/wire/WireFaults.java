@@ -158,17 +158,20 @@ public final class WireFaults implements Sockets.FrameGate {
                 int code = f.closeCode() == null ? 1011 : f.closeCode();
                 String reason = f.reason() == null ? "fake-comfyui fault" : f.reason();
                 journalOut(s, "close", code + " " + reason);
+                s.markStalled(); // nothing queued after the close reaches the wire: neither write nor journal it
                 s.then(ch -> ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
                         .addListener(ChannelFutureListener.CLOSE));
                 refuse(f, s);
                 return false;
             }
             case FIN -> {
+                s.markStalled(); // frames queued after the close never go on the wire: neither write nor journal them
                 s.then(Channel::close);
                 refuse(f, s);
                 return false;
             }
             case RST -> {
+                s.markStalled();
                 s.then(ch -> {
                     ch.config().setOption(ChannelOption.SO_LINGER, 0);
                     ch.close();

@@ -30,7 +30,10 @@ public final class ClientSocket {
     volatile boolean supportsPreviewMetadata;
     /** Frames sent so far, for "at event N" faults. */
     long framesSent;
-    /** Set when a stall fault froze this socket: it stays open and receives nothing. */
+    /**
+     * Set when a fault froze this socket (stall, half-close) or queued its end (FIN, RST, Close frame): nothing more
+     * is written to it nor journalled as sent. Written on the engine thread, read there; volatile for readers elsewhere.
+     */
     volatile boolean stalled;
 
     public ClientSocket(String sid, Channel channel, String path) {
@@ -55,7 +58,7 @@ public final class ClientSocket {
         return supportsPreviewMetadata;
     }
 
-    /** From now on nothing is written to this socket (stall and half-close faults). */
+    /** From now on nothing is written to this socket (stall, half-close and closing faults). */
     public void markStalled() {
         stalled = true;
     }

@@ -3,6 +3,8 @@ package io.comfyrun.fake.parity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyrun.fake.FakeComfyUI;
+import io.comfyrun.fake.journal.JournalEntry;
+import io.comfyrun.fake.journal.JournalEntry.Kind;
 import io.comfyrun.fake.scenario.Scenario;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +76,19 @@ class ServerParityTest {
                   {"class_type": "VAEDecode", "duration_ms": 5},
                   {"class_type": "SaveImage", "duration_ms": 5}]}
                 """));
-        replay = new TraceReplay(fake.baseUrl(), Duration.ofSeconds(20));
+        replay = new TraceReplay(fake.baseUrl(), Duration.ofSeconds(20), new TraceReplay.ServerSide() {
+            @Override
+            public long mark() {
+                List<JournalEntry> all = fake.journal().entries();
+                return all.isEmpty() ? -1 : all.get(all.size() - 1).seq();
+            }
+
+            @Override
+            public boolean closedSince(long mark, String sid) {
+                return !fake.journal().entries(e -> e.kind() == Kind.WS_CLOSED && e.seq() > mark
+                        && (sid == null || sid.equals(e.connection()))).isEmpty();
+            }
+        });
         for (TraceFile trace : replayUnits()) {
             traces.put(trace.name(), trace);
             replay.replay(trace, this::scriptFor);

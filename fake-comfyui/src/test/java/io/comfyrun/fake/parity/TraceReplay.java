@@ -54,8 +54,36 @@ final class TraceReplay implements AutoCloseable {
     private static final Pattern ID_IN_TEXT = Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
+    /**
+     * What the replay can ask the server under test: when the recorder dropped a socket, the recording's next
+     * request came long after the server had noticed; the replay waits for the server's own close handler to have
+     * run instead of racing it (with the same-clientId bug, whether that handler ran decides who gets the next
+     * prompt's events).
+     */
+    interface ServerSide {
+        /** A position in the server's record of socket closes; {@link #closedSince} counts from it. */
+        long mark();
+
+        /** Whether the server has run its close handler for a socket of {@code sid} (null: any) since {@code mark}. */
+        boolean closedSince(long mark, String sid);
+
+        ServerSide NONE = new ServerSide() {
+            @Override
+            public long mark() {
+                return 0;
+            }
+
+            @Override
+            public boolean closedSince(long mark, String sid) {
+                return true;
+            }
+        };
+    }
+
     private final URI baseUrl;
     private final Duration syncDeadline;
+    private final ServerSide server;
+    private final Map<String, String> sidOfClient = new HashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, WebSocket> sockets = new HashMap<>();
     private final Map<String, List<Frame>> frames = new LinkedHashMap<>();
@@ -66,9 +94,10 @@ final class TraceReplay implements AutoCloseable {
     /** After one wait in vain, a trace's later waits are short: a broken server must not make the build crawl. */
     private boolean waitedInVain;
 
-    TraceReplay(URI baseUrl, Duration syncDeadline) {
+    TraceReplay(URI baseUrl, Duration syncDeadline, ServerSide server) {
         this.baseUrl = baseUrl;
         this.syncDeadline = syncDeadline;
+        this.server = server;
     }
 
     /** Frames a client received while {@code trace} was replayed. */
@@ -118,7 +147,9 @@ final class TraceReplay implements AutoCloseable {
             } else if (event instanceof TraceFile.WsClosed c) {
                 WebSocket ws = sockets.remove(c.client());
                 if (ws != null) {
+                    long mark = server.mark();
                     ws.abort(); // the recorder dropped its connection: no close frame
+                    awaitServerClosed(trace.name(), c.client(), mark);
                 }
             }
         }
@@ -158,6 +189,21 @@ final class TraceReplay implements AutoCloseable {
         }
     }
 
+    /** Waits (with the sync deadline, never a fixed pause) until the server has handled the drop of a socket. */
+    private void awaitServerClosed(String trace, String client, long mark) throws InterruptedException {
+        String sid = sidOfClient.get(client);
+        Instant deadline = Instant.now().plus(syncDeadline);
+        while (!server.closedSince(mark, sid)) {
+            if (Instant.now().isAfter(deadline)) {
+                syncTimeouts.add(trace + ": the server never handled the close of client " + client + "'s socket");
+                return;
+            }
+            synchronized (frames) {
+                frames.wait(5); // the server's close handler has no event for us to wait on; re-check shortly
+            }
+        }
+    }
+
     private long count(String trace, String client, String type) {
         return frames(trace, client).stream().filter(f -> f.type().equals(type)).count();
     }
@@ -177,6 +223,12 @@ final class TraceReplay implements AutoCloseable {
         String pathAndQuery = o.url().replaceFirst("^ws://[^/]+", "");
         URI uri = URI.create(baseUrl.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + pathAndQuery);
         String client = o.client();
+        Matcher sid = Pattern.compile("[?&]clientId=([^&]+)").matcher(pathAndQuery);
+        if (sid.find()) {
+            sidOfClient.put(client, sid.group(1));
+        } else {
+            sidOfClient.remove(client);
+        }
         WebSocket ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(uri, new Collector(client)).get(10, TimeUnit.SECONDS);
         sockets.put(client, ws);

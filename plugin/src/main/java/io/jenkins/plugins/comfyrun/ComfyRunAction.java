@@ -325,12 +325,13 @@ public class ComfyRunAction implements RunAction2 {
             return cached;
         }
 
+        /** 0 for a node nobody timed (polling saw only that it ended): its bar stays empty. */
         public long getMillis() {
-            return millis;
+            return Math.max(0, millis);
         }
 
         public String getDurationText() {
-            return cached ? "cached" : formatMillis(millis);
+            return cached ? "cached" : millis < 0 ? "not timed (polling)" : formatMillis(millis);
         }
     }
 

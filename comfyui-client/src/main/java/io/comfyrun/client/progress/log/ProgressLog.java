@@ -200,7 +200,9 @@ public final class ProgressLog implements ProgressListener {
             step(s, e, now);
         } else if (event instanceof PromptEvent.NodeFinished e) {
             s.lastLine = now;
-            line("node " + node(e.node()) + ": done in " + LogFormat.duration(Duration.ofMillis(e.millis())));
+            // Polling learns that a node ended, not how long it ran: say only what was measured.
+            line("node " + node(e.node()) + (e.measured() ? ": done in " + LogFormat.duration(Duration.ofMillis(e.millis()))
+                    : ": done"));
         } else if (event instanceof PromptEvent.OutputProduced e) {
             outputs(e);
         } else if (event instanceof PromptEvent.ConnectionLost e) {

@@ -55,6 +55,24 @@ class FailureLineTest {
                         + " ComfyUI server http://gpu-1:8188/: connection refused [unreachable]");
     }
 
+    /** The traceback of the real ComfyUI 0.3.64 run recorded in comfyui-traces/20_error_run.jsonl (innermost frames). */
+    static final List<String> LORA_TRACEBACK = List.of(
+            "  File \"/srv/ComfyUI/nodes.py\", line 675, in load_lora\n    lora = comfy.utils.load_torch_file(lora_path, safe_load=True)\n           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n",
+            "  File \"/srv/ComfyUI/comfy/utils.py\", line 75, in load_torch_file\n    raise e\n",
+            "  File \"/srv/ComfyUI/comfy/utils.py\", line 59, in load_torch_file\n    with safetensors.safe_open(ckpt, framework=\"pt\", device=device.type) as f:\n         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n");
+
+    @Test
+    void aFailedNodeQuotesTheExceptionAndWhereItWasRaisedNeverAPythonSourceLine() {
+        PromptError e = io.comfyrun.client.tracker.ResultParts.executionError(new io.comfyrun.client.tracker.ServerMessage
+                .ExecutionError("p-1", "12", "LoraLoader", "safetensors._safetensors_rust.SafetensorError",
+                "Error while deserializing header: header too large\n", LORA_TRACEBACK, true), null);
+        String line = FailureLine.of(result(Outcome.FAILED, e), "gpu-1");
+        assertThat(line).isEqualTo("ComfyUI prompt p-1 on gpu-1 failed: node 12 LoraLoader: Error while deserializing"
+                + " header: header too large (raised in load_torch_file, comfy/utils.py line 59)"
+                + " [safetensors._safetensors_rust.SafetensorError]");
+        assertThat(line).doesNotContain("raise e").doesNotContain("^^^");
+    }
+
     @Test
     void aServerMessageWithNewlinesCannotForgeASecondLine() {
         PromptResult r = result(Outcome.FAILED, new PromptError("RuntimeError", "3", "KSampler", "KSampler", null,

@@ -142,7 +142,7 @@ class ComfyFarmJenkinsTest {
             wc.setThrowExceptionOnFailingStatusCode(false);
             org.htmlunit.Page refused = j.submit(form);
             assertThat(refused.getWebResponse().getStatusCode()).isGreaterThanOrEqualTo(400);
-            assertThat(refused.getWebResponse().getContentAsString()).contains("member &#039;gpu-b&#039; is not a configured server");
+            assertThat(refused.getWebResponse().getContentAsString()).contains("ComfyUI server pool 'farm': member 'gpu-b' is not a configured server (known: gpu-a)");
         }
         ComfyGlobalConfiguration g = ComfyGlobalConfiguration.get();
         assertThat(g.getServers()).extracting(ComfyServer::getName).containsExactly("gpu-a", "gpu-b");

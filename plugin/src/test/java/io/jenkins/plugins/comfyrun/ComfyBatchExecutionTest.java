@@ -199,6 +199,7 @@ class ComfyBatchExecutionTest {
         }
         assertThat(st.log().text()).contains("[comfyBatch] aborted: cancelling our prompts (2 in flight); nothing more is submitted");
         assertThat(st.action().getItems()).extracting(ComfyBatchAction.Row::getStatus).containsExactly("aborted", "aborted", "skipped");
+        assertThat(st.log().text()).as("aborted items are not reported as failed").contains("[comfyBatch] 0 of 3 succeeded, 2 aborted, 1 skipped\n");
     }
 
     @Test

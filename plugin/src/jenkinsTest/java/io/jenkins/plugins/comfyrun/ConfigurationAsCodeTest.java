@@ -36,4 +36,20 @@ class ConfigurationAsCodeTest {
         assertThat(exported).contains("name: \"gpu-1\"").contains("credentialsId: \"comfy-token\"")
                 .contains("readTimeoutSeconds: 45").contains("allowServerUrl: true").contains("defaultServer: \"gpu-1\"");
     }
+
+    /** Server pools from YAML (members checked against the servers of the same file), and exported back. */
+    @Test
+    @ConfiguredWithCode("casc-pools.yaml")
+    void poolsRoundTrip(JenkinsConfiguredWithCodeRule j) throws Exception {
+        ComfyGlobalConfiguration c = ComfyGlobalConfiguration.get();
+        assertThat(c.getPools()).hasSize(1);
+        ComfyServerPool farm = c.findPool("farm");
+        assertThat(farm.getMembers()).extracting(ComfyServerPool.Member::getServer).containsExactly("gpu-1", "gpu-2");
+        assertThat(farm.getMembers()).extracting(ComfyServerPool.Member::getMaxInFlight).containsExactly(0, 2);
+        assertThat(c.isAllowServerUrl()).isFalse();
+
+        ConfigurationContext context = new ConfigurationContext(ConfiguratorRegistry.get());
+        String exported = toYamlString(getUnclassifiedRoot(context).get("comfyui"));
+        assertThat(exported).contains("pools:").contains("name: \"farm\"").contains("server: \"gpu-1\"").contains("maxInFlight: 2");
+    }
 }

@@ -26,7 +26,12 @@ final class FakeServers {
 
     /** The txt2img example workflow (API format), as a Groovy-safe single-quoted string literal. */
     static String txt2imgLiteral() {
-        try (InputStream in = Objects.requireNonNull(FakeServers.class.getResourceAsStream("txt2img.json"))) {
+        return literal("txt2img.json");
+    }
+
+    /** A workflow resource of this package as a Groovy-safe single-quoted string literal. */
+    static String literal(String resource) {
+        try (InputStream in = Objects.requireNonNull(FakeServers.class.getResourceAsStream(resource))) {
             String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return "'''" + json.replace("\\", "\\\\").replace("'''", "\\'\\'\\'") + "'''";
         } catch (IOException e) {

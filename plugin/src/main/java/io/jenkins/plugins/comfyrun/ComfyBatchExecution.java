@@ -406,6 +406,7 @@ public class ComfyBatchExecution extends StepExecution {
         int ok = 0;
         int failed = 0;
         int skipped = 0;
+        int aborted = 0;
         for (BatchItem item : items) {
             if (!item.isTerminal()) {
                 item.status = BatchItem.SKIPPED;
@@ -416,12 +417,14 @@ public class ComfyBatchExecution extends StepExecution {
                 ok++;
             } else if (BatchItem.SKIPPED.equals(item.status)) {
                 skipped++;
+            } else if ("aborted".equals(item.status)) {
+                aborted++; // cancelled because the build was aborted: not a failure of the item
             } else {
                 failed++;
             }
         }
         String summary = PREFIX + ok + " of " + items.size() + " succeeded" + (failed > 0 ? ", " + failed + " failed" : "")
-                + (skipped > 0 ? ", " + skipped + " skipped" : "");
+                + (aborted > 0 ? ", " + aborted + " aborted" : "") + (skipped > 0 ? ", " + skipped + " skipped" : "");
         println(summary);
         ComfyBatchAction a = action;
         if (a != null) {

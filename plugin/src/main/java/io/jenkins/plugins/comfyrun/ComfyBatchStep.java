@@ -3,7 +3,6 @@ package io.jenkins.plugins.comfyrun;
 import hudson.Extension;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,7 +83,7 @@ public class ComfyBatchStep extends Step {
 
     @DataBoundSetter
     public void setItems(List<Map<String, Object>> items) {
-        this.items = items == null ? null : new ArrayList<>(items);
+        this.items = PlainValues.listOfMaps(items);
     }
 
     public String getItemsFile() {
@@ -102,7 +101,7 @@ public class ComfyBatchStep extends Step {
 
     @DataBoundSetter
     public void setTemplate(Map<String, Object> template) {
-        this.template = template;
+        this.template = PlainValues.map(template);
     }
 
     public int getConcurrency() {

@@ -3,7 +3,6 @@ package io.jenkins.plugins.comfyrun;
 import hudson.Extension;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +49,7 @@ public class ComfyChainStep extends Step {
 
     @DataBoundSetter
     public void setSteps(List<Map<String, Object>> steps) {
-        this.steps = steps == null ? null : new ArrayList<>(steps);
+        this.steps = PlainValues.listOfMaps(steps);
     }
 
     public String getServer() {

@@ -104,7 +104,7 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
             throw new InvalidServerList(problem);
         }
         this.servers = new ArrayList<>(servers == null ? List.of() : servers);
-        save();
+        saveUnlessBinding();
     }
 
     /**
@@ -116,9 +116,12 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
         List<ComfyServer> serversBefore = servers;
         List<ComfyServerPool> poolsBefore = pools;
+        String defaultBefore = defaultServer;
+        boolean allowBefore = allowServerUrl;
         servers = new ArrayList<>();
         pools = new ArrayList<>();
-        // Stapler calls the setters in no stated order: pools are checked against the servers once both are bound
+        // Stapler calls the setters in no stated order: pools are checked against the servers once both are bound,
+        // and the setters do not save while binding: the file is written once, only for a consistent configuration
         binding = true;
         try {
             boolean result = super.configure(req, json);
@@ -126,10 +129,14 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
             if (problem != null) {
                 throw new InvalidServerList(problem);
             }
+            binding = false;
+            save();
             return result;
         } catch (RuntimeException e) {
             servers = serversBefore;
             pools = poolsBefore;
+            defaultServer = defaultBefore;
+            allowServerUrl = allowBefore;
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof InvalidServerList bad) {
                     throw new FormException(bad.getMessage(), bad.getMessage().startsWith("ComfyUI server pool")
@@ -159,7 +166,7 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     @DataBoundSetter
     public void setDefaultServer(String defaultServer) {
         this.defaultServer = Util.fixEmptyAndTrim(defaultServer);
-        save();
+        saveUnlessBinding();
     }
 
     /** When false, pipelines may only use configured servers (a Jenkinsfile cannot make the controller call any URL). */
@@ -170,7 +177,7 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
     @DataBoundSetter
     public void setAllowServerUrl(boolean allowServerUrl) {
         this.allowServerUrl = allowServerUrl;
-        save();
+        saveUnlessBinding();
     }
 
     /** Named sets of the configured servers that share the work of a batch (see {@link ComfyServerPool}). */
@@ -186,7 +193,14 @@ public class ComfyGlobalConfiguration extends GlobalConfiguration {
             throw new InvalidServerList(problem);
         }
         this.pools = new ArrayList<>(pools == null ? List.of() : pools);
-        save();
+        saveUnlessBinding();
+    }
+
+    /** configure() saves once after binding the whole form (and not at all when the form is refused). */
+    private void saveUnlessBinding() {
+        if (!binding) {
+            save();
+        }
     }
 
     /** The pool of that name, or null. */

@@ -15,6 +15,10 @@ import io.comfyrun.client.PromptSnapshots;
 import io.comfyrun.client.ServerConfig;
 import io.comfyrun.client.files.DownloadedFile;
 import io.comfyrun.client.files.OutputDownloader;
+import io.comfyrun.client.pool.PoolListener;
+import io.comfyrun.client.pool.PoolMember;
+import io.comfyrun.client.pool.PooledPrompt;
+import io.comfyrun.client.pool.ServerPool;
 import io.comfyrun.client.progress.ProgressListener;
 import io.comfyrun.client.progress.PromptEvent;
 import io.comfyrun.client.progress.PromptProgress;
@@ -75,7 +79,13 @@ public final class ComfyRunExecution extends StepExecution {
     private static final System.Logger LOG = System.getLogger(ComfyRunExecution.class.getName());
 
     // ----- persisted -----
-    private final ServerTarget target;
+    /**
+     * The server the prompt runs on. With {@code server:} naming a pool it is null until the pool has routed the prompt,
+     * then the chosen member, set (and saved) before the POST: a restart reattaches there and never posts again.
+     */
+    private volatile ServerTarget target;
+    /** The pool {@code server:} names, or null for a single server. */
+    private final PoolTarget pool;
     private final String outputDir;
     private final Integer timeoutMinutes;
     private final Integer pollIntervalSeconds;
@@ -100,6 +110,9 @@ public final class ComfyRunExecution extends StepExecution {
     /** Set (and saved) before the POST; null means nothing was ever sent to the server. Persisted as {@link #snapshotJson}. */
     private transient volatile PromptSnapshot snapshot;
     private transient volatile PromptHandle handle;
+    /** With a pool, before a restart: the pool's prompt (waiting for room, or on its member). */
+    private transient volatile PooledPrompt pooled;
+    private transient volatile ServerPool enginePool;
     private transient volatile Throwable stopCause;
     private transient volatile ProgressLog progressLog;
     private transient volatile ComfyRunAction action;
@@ -129,7 +142,24 @@ public final class ComfyRunExecution extends StepExecution {
         if (step.getWorkflow() != null && step.getWorkflowFile() != null) {
             throw new AbortException("comfyRun: give either workflow: or workflowFile:, not both");
         }
-        this.target = ServerTarget.resolve(step.getServer(), step.getServerUrl(), step.getCredentialsId(), ComfyGlobalConfiguration.get());
+        ComfyGlobalConfiguration global = ComfyGlobalConfiguration.get();
+        ComfyServerPool p = step.getServer() == null || step.getServerUrl() != null ? null : global.findPool(step.getServer());
+        if (p != null) {
+            if (step.getCredentialsId() != null) {
+                throw new AbortException("comfyRun: credentialsId cannot be combined with pool '" + p.getName()
+                        + "': each member uses the credentials configured for it");
+            }
+            if (step.getInputs() != null && !step.getInputs().isEmpty()) {
+                throw new AbortException("comfyRun: inputs: cannot be used with pool '" + p.getName() + "': the files would have to be"
+                        + " uploaded before the pool chooses a member; use server: with one of its members ("
+                        + String.join(", ", p.getMembers().stream().map(ComfyServerPool.Member::getServer).toList()) + ")");
+            }
+            this.pool = PoolTarget.resolve("comfyRun", p.getName(), global);
+            this.target = null;
+        } else {
+            this.pool = null;
+            this.target = ServerTarget.resolve(step.getServer(), step.getServerUrl(), step.getCredentialsId(), global);
+        }
         this.outputDir = step.effectiveOutputDir();
         this.timeoutMinutes = step.getTimeout();
         this.pollIntervalSeconds = step.getPollInterval();
@@ -144,7 +174,7 @@ public final class ComfyRunExecution extends StepExecution {
         try {
             ComfyRuntime.executor().execute(this::prepareAndSubmit);
         } catch (RejectedExecutionException e) {
-            throw new AbortException("comfyRun: Jenkins is shutting down; nothing was sent to " + target.label());
+            throw new AbortException("comfyRun: Jenkins is shutting down; nothing was sent to " + label());
         }
         return false;
     }
@@ -177,6 +207,10 @@ public final class ComfyRunExecution extends StepExecution {
                     .withExtraData(loaded.extraData())
                     .withDeadlines(deadlines())
                     .withBeforeSubmit(this::persistBeforeSubmit);
+            if (pool != null) {
+                submitToPool(run, request);
+                return;
+            }
             PromptHandle h = ComfyRuntime.client().submit(config, request, listener());
             attach(h);
         } catch (Throwable t) {
@@ -226,11 +260,21 @@ public final class ComfyRunExecution extends StepExecution {
      * built the same way for the submission, the downloads and a resume: the engine applies them per prompt.
      */
     ServerConfig serverConfig(Run<?, ?> run) throws AbortException {
-        return target.toConfig(run, pollIntervalSeconds);
+        ServerTarget t = target;
+        // a pool that has not routed the prompt yet: its first member answers /object_info for a UI-format conversion
+        return (t != null ? t : pool.members().get(0)).toConfig(run, pollIntervalSeconds);
+    }
+
+    /** What the console, the result and the build page name: the server, or the pool member that runs the prompt. */
+    String label() {
+        ServerTarget t = target;
+        return t != null ? t.label() : "pool " + pool.name();
     }
 
     private Deadlines deadlines() {
-        Deadlines d = Deadlines.DEFAULTS.withNoSignal(Duration.ofMinutes(target.noSignalMinutes()));
+        int noSignal = target != null ? target.noSignalMinutes()
+                : pool.members().stream().mapToInt(ServerTarget::noSignalMinutes).max().orElse(ComfyServer.DEFAULT_NO_SIGNAL_TIMEOUT_MINUTES);
+        Deadlines d = Deadlines.DEFAULTS.withNoSignal(Duration.ofMinutes(noSignal));
         return timeoutMinutes == null ? d : d.withTotal(Duration.ofMinutes(timeoutMinutes));
     }
 
@@ -244,6 +288,9 @@ public final class ComfyRunExecution extends StepExecution {
             if (stopCause != null) {
                 throw new IllegalStateException("comfyRun was stopped before the prompt was submitted");
             }
+            if (pool != null) {
+                target = memberAt(s.server()); // saved with the prompt id: a restart resumes on this member
+            }
             this.snapshot = s;
         }
         ComfyRunAction shown = actionFor(s.promptId());
@@ -255,6 +302,80 @@ public final class ComfyRunExecution extends StepExecution {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "Could not confirm that the state of prompt " + s.promptId() + " was saved before submitting", e);
         }
+    }
+
+    /**
+     * Through the engine's pool: it routes the prompt at submission to the member with the least work (waiting, without
+     * a thread, while every member is full) and skips a member it cannot reach before the POST. The member it chose is
+     * persisted with the prompt id before the POST ({@link #persistBeforeSubmit}).
+     */
+    private void submitToPool(Run<?, ?> run, PromptRequest request) throws AbortException {
+        ServerPool sp = pool.toPool(run);
+        enginePool = sp;
+        PooledPrompt p = sp.submit(request, listener(), new PoolListener() {
+            @Override
+            public void routed(PoolMember member) {
+                println("[ComfyUI] pool " + pool.name() + ": prompt routed to " + member.name());
+            }
+
+            @Override
+            public void waiting(int prompts) {
+                println("[ComfyUI] pool " + pool.name() + ": every member is at its maxInFlight; waiting for room ("
+                        + prompts + " prompt(s) waiting)");
+            }
+
+            @Override
+            public void skipped(PoolMember member, String reason) {
+                println("[ComfyUI] pool " + pool.name() + ": " + member.name() + " could not be reached before the prompt was posted ("
+                        + reason + "); trying another member");
+            }
+        });
+        boolean cancelNow;
+        synchronized (this) {
+            pooled = p;
+            cancelNow = stopCause != null && cancelOnAbort;
+        }
+        if (cancelNow) {
+            p.cancel(); // stop() arrived while the prompt was being handed to the pool
+        }
+        p.result().whenCompleteAsync((r, t) -> {
+            handle = p.handle().orElse(null); // the downloads go through the member's handle (files saved are persisted)
+            if (t != null) {
+                finishFailure(asStepFailure(t));
+            } else {
+                onResult(r);
+            }
+        }, ComfyRuntime.executor());
+    }
+
+    /** The pool member whose URL the engine submits to (the snapshot's server). */
+    private ServerTarget memberAt(java.net.URI server) {
+        ServerPool sp = enginePool;
+        String name = sp == null ? null : sp.memberAt(server).map(PoolMember::name).orElse(null);
+        for (ServerTarget t : pool.members()) {
+            if (t.label().equals(name)) {
+                return t;
+            }
+        }
+        String shown = LogFormat.server(server);
+        for (ServerTarget t : pool.members()) {
+            if (ServerTarget.displayUrl(t.url()).equals(shown)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("comfyRun: pool " + pool.name() + " routed the prompt to " + shown + ", which is not one of its members");
+    }
+
+    /** The engine handle of the prompt: set on submission or resume, or the pool's current attempt. */
+    private PromptHandle currentHandle() {
+        PromptHandle h = handle;
+        if (h == null) {
+            PooledPrompt p = pooled;
+            if (p != null) {
+                h = p.handle().orElse(null);
+            }
+        }
+        return h;
     }
 
     /** Follows a submitted or resumed prompt: completion of the engine's future ends the step. */
@@ -306,12 +427,16 @@ public final class ComfyRunExecution extends StepExecution {
             if (stopCause != null) {
                 finishFailure(stopCause);
             } else if (!problems.isEmpty()) {
-                finishFailure(new AbortException("ComfyUI prompt " + r.promptId() + " on " + target.label() + " succeeded but "
+                finishFailure(new AbortException("ComfyUI prompt " + r.promptId() + " on " + label() + " succeeded but "
                         + problems.size() + " output(s) could not be saved to the workspace: " + String.join("; ", problems)));
             } else if (r.isSuccess()) {
-                finishSuccess(StepResult.toMap(r, target.label(), written));
+                Map<String, Object> result = StepResult.toMap(r, label(), written);
+                if (pool != null) {
+                    result.put("pool", pool.name()); // "server" is the member that ran it
+                }
+                finishSuccess(result);
             } else {
-                finishFailure(new AbortException(FailureLine.of(r, target.label())));
+                finishFailure(new AbortException(FailureLine.of(r, label())));
             }
         } catch (Throwable t) {
             finishFailure(stopCause != null ? stopCause : asStepFailure(t));
@@ -370,7 +495,7 @@ public final class ComfyRunExecution extends StepExecution {
                     + " for the workspace of node { } (its agent is not connected yet after the restart) to save "
                     + r.outputs().size() + " output(s)");
         } else if (now.isAfter(deadline)) {
-            AbortException failure = new AbortException("comfyRun: prompt " + r.promptId() + " on " + target.label()
+            AbortException failure = new AbortException("comfyRun: prompt " + r.promptId() + " on " + label()
                     + " succeeded, but the workspace of the enclosing node { } did not come back within "
                     + LogFormat.duration(workspaceWait) + " after the restart (is its agent connected?); "
                     + r.outputs().size() + " output(s) were NOT saved (they are still on the server)");
@@ -442,12 +567,21 @@ public final class ComfyRunExecution extends StepExecution {
             neverSubmitted = snapshot == null;
         }
         PromptHandle h = handle;
+        PooledPrompt p = pooled;
         if (!cancelOnAbort) {
-            println(LogFormat.leftRunning(promptIdOrUnknown(), target.label(), "cancelOnAbort: false"));
+            println(LogFormat.leftRunning(promptIdOrUnknown(), label(), "cancelOnAbort: false"));
             finishFailure(stopCause);
             return;
         }
-        if (h != null) {
+        if (h == null && p != null) {
+            // with a pool: out of its waiting line, or cancelled on the member it was posted to
+            if (neverSubmitted) {
+                p.cancel();
+                finishFailure(stopCause);
+                return;
+            }
+            cancelRemote(promptIdOrUnknown(), p::cancel);
+        } else if (h != null) {
             cancelRemote(h);
         } else if (neverSubmitted) {
             // nothing was sent, nor will be: prepareAndSubmit() sees stopCause; end now with the given cause
@@ -464,18 +598,22 @@ public final class ComfyRunExecution extends StepExecution {
     }
 
     private void cancelRemote(PromptHandle h) {
-        println(LogFormat.cancelling(h.promptId(), target.label()));
+        cancelRemote(h.promptId(), h::cancel);
+    }
+
+    private void cancelRemote(String promptId, java.util.function.Supplier<CompletableFuture<Void>> cancel) {
+        println(LogFormat.cancelling(promptId, label()));
         CompletableFuture<Void> c;
         try {
-            c = h.cancel();
+            c = cancel.get();
         } catch (RuntimeException e) {
             finishFailure(stopCause);
             return;
         }
         c.orTimeout(stopGrace.toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((v, t) -> {
             if (t != null) {
-                LOG.log(System.Logger.Level.INFO, "Cancelling ComfyUI prompt " + h.promptId() + " did not complete: " + t);
-                println(LogFormat.cancelUnconfirmed(h.promptId(), oneLine(t)));
+                LOG.log(System.Logger.Level.INFO, "Cancelling ComfyUI prompt " + promptId + " did not complete: " + t);
+                println(LogFormat.cancelUnconfirmed(promptId, oneLine(t)));
             }
             // the result future normally completes as INTERRUPTED first; either way end with the given cause
             finishFailure(stopCause);
@@ -493,15 +631,15 @@ public final class ComfyRunExecution extends StepExecution {
                 PromptSnapshot s = snapshot;
                 if (s == null && unreadableSnapshot != null) {
                     finishFailure(new AbortException("comfyRun: Jenkins restarted, but the saved state of the prompt on "
-                            + target.label() + " could not be read (" + unreadableSnapshot + "); it was not resubmitted"));
+                            + label() + " could not be read (" + unreadableSnapshot + "); it was not resubmitted"));
                     return;
                 }
                 if (s == null) {
                     finishFailure(new AbortException("comfyRun: Jenkins restarted before the prompt was submitted; nothing was sent to "
-                            + target.label() + ". Run the build again."));
+                            + label() + ". Run the build again."));
                     return;
                 }
-                println(LogFormat.reattaching("Jenkins", s.promptId(), target.label()));
+                println(LogFormat.reattaching("Jenkins", s.promptId(), label()));
                 ServerConfig config = serverConfig(getContext().get(Run.class));
                 attach(ComfyRuntime.client().resume(s, config, listener()));
             } catch (Throwable t) {
@@ -522,13 +660,16 @@ public final class ComfyRunExecution extends StepExecution {
         if (finished) {
             return "finished";
         }
-        PromptHandle h = handle;
+        PromptHandle h = currentHandle();
         PromptSnapshot s = snapshot;
         if (h == null) {
-            return s == null ? "preparing the workflow for " + target.label()
-                    : "reattaching to prompt " + s.promptId() + " on " + target.label();
+            if (pooled != null && s == null) {
+                return "waiting for a member of pool " + pool.name() + " with room";
+            }
+            return s == null ? "preparing the workflow for " + label()
+                    : "reattaching to prompt " + s.promptId() + " on " + label();
         }
-        return (stopCause != null ? "stopping: " : "") + StatusPhrase.of(h.progress(), target.label());
+        return (stopCause != null ? "stopping: " : "") + StatusPhrase.of(h.progress(), label());
     }
 
     // ===== plumbing =====
@@ -630,7 +771,7 @@ public final class ComfyRunExecution extends StepExecution {
                     return existing;
                 }
             }
-            a = new ComfyRunAction(promptId, target.label());
+            a = new ComfyRunAction(promptId, label());
             run.addAction(a);
             action = a;
             saveRun();
@@ -673,7 +814,7 @@ public final class ComfyRunExecution extends StepExecution {
         if (stopCause == null && ComfyRuntime.isShuttingDown()) {
             // Jenkins is stopping: the download, submission or tracking failed because of that (an interrupted pool
             // thread, the closed engine). Pipeline has checkpointed this execution; onResume() goes on after the restart
-            LOG.log(System.Logger.Level.INFO, "Jenkins is stopping; comfyRun (" + promptIdOrUnknown() + " on " + target.label()
+            LOG.log(System.Logger.Level.INFO, "Jenkins is stopping; comfyRun (" + promptIdOrUnknown() + " on " + label()
                     + ") resumes after the restart instead of failing with: " + oneLine(t));
             leftForResume = true;
             return;

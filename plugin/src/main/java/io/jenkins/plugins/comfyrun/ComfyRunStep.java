@@ -261,6 +261,9 @@ public class ComfyRunStep extends Step {
             for (ComfyServer s : ComfyGlobalConfiguration.get().getServers()) {
                 m.add(new ListBoxModel.Option(s.getName(), s.getName(), s.getName().equals(server)));
             }
+            for (ComfyServerPool p : ComfyGlobalConfiguration.get().getPools()) {
+                m.add(new ListBoxModel.Option("pool " + p.getName(), p.getName(), p.getName().equals(server)));
+            }
             return m;
         }
 

@@ -199,6 +199,7 @@ class ComfyBatchExecutionTest {
         }
         assertThat(st.log().text()).contains("[comfyBatch] aborted: cancelling our prompts (2 in flight); nothing more is submitted");
         assertThat(st.action().getItems()).extracting(ComfyBatchAction.Row::getStatus).containsExactly("aborted", "aborted", "skipped");
+        assertThat(st.log().text()).as("aborted items are not reported as failed").contains("[comfyBatch] 0 of 3 succeeded, 2 aborted, 1 skipped\n");
     }
 
     @Test
@@ -233,6 +234,58 @@ class ComfyBatchExecutionTest {
         List<Map<String, Object>> items = (List<Map<String, Object>>) r.get("items");
         assertThat(new HashSet<>(List.of(items.get(0).get("promptId"), items.get(1).get("promptId")))).containsExactlyInAnyOrderElementsOf(sentBefore);
         assertThat(st.context().outcome()).as("the original execution did not end the step").isNotDone();
+    }
+
+    /**
+     * In a real Pipeline the maps of items: reach the step as Groovy built them: GString keys and values
+     * ({@code ["${node}.text": "a fox ${i}", name: "fox-${i}"]}). A non-String CharSequence stands in for GString here:
+     * the prompt must carry the text, not a JSON object of the GString's fields.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void textKeysAndValuesThatAreNotStringsReachThePromptAsText() throws Exception {
+        ComfyBatchStep s = new ComfyBatchStep();
+        s.setServer("farm");
+        s.setWorkflow(ComfyRunExecutionTest.txt2img());
+        Map<Object, Object> item = new java.util.LinkedHashMap<>();
+        item.put(new Text("\"Positive Prompt\".text"), new Text("a fox in the snow"));
+        item.put("name", new Text("fox-1"));
+        item.put("KSampler.seed", 5);
+        s.setItems((List<Map<String, Object>>) (List<?>) List.of(item));
+        assertThat(s.getItems().get(0)).containsExactly(Map.entry("\"Positive Prompt\".text", "a fox in the snow"),
+                Map.entry("name", "fox-1"), Map.entry("KSampler.seed", 5));
+
+        Map<String, Object> r = (Map<String, Object>) start(s).result();
+        assertThat(r).containsEntry("succeeded", 1);
+        assertThat(((List<Map<String, Object>>) r.get("items")).get(0)).containsEntry("name", "fox-1");
+        List<JournalEntry> posts = new ArrayList<>(a.journal().requests("POST", "/prompt"));
+        posts.addAll(b.journal().requests("POST", "/prompt"));
+        assertThat(JSON.readTree(posts.get(0).text()).at("/prompt/6/inputs/text").asText()).isEqualTo("a fox in the snow");
+        assertThatThrownBy(() -> s.setItems((List<Map<String, Object>>) (List<?>) List.of("not a map")))
+                .hasMessageContaining("expected a list of maps ([[key: value], ...]) but an element is String not a map");
+    }
+
+    /** Text that is a CharSequence but not a String, as Groovy's GString (Jackson would write it as a bean). */
+    private record Text(String s) implements CharSequence {
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public char charAt(int index) {
+            return s.charAt(index);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return s.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return s;
+        }
     }
 
     @Test

@@ -118,6 +118,76 @@ class ComfyGlobalConfigurationTest {
         assertThat(global.getServers()).extracting(ComfyServer::getName).containsExactly("gpu-1");
     }
 
+    private static ComfyServerPool pool(String name, String... members) {
+        ComfyServerPool p = new ComfyServerPool(name);
+        p.setMembers(java.util.Arrays.stream(members).map(ComfyServerPool.Member::new).toList());
+        return p;
+    }
+
+    private static java.util.Map<String, Object> form(Object... keysAndValues) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>(); // the order the setters are called in
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
+    /** The last pool deleted in the form: no "pools" key is sent, so configure() must clear the list itself. */
+    @Test
+    void deletingTheLastPoolInTheFormEmptiesItAndSavesOnce() throws Exception {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null), server("gpu-2", "http://gpu-2:8188/", null)));
+        global.setPools(List.of(pool("farm", "gpu-1", "gpu-2")));
+        TestJenkins.SavedInMemory saved = (TestJenkins.SavedInMemory) global;
+        int savesBefore = saved.saves();
+
+        assertThat(global.configure(new FormBinding(form("servers", List.of(server("gpu-1", "http://gpu-1:8188/", null),
+                server("gpu-2", "http://gpu-2:8188/", null)), "defaultServer", "", "allowServerUrl", false)), new net.sf.json.JSONObject())).isTrue();
+
+        assertThat(global.getPools()).isEmpty();
+        assertThat(global.getServers()).extracting(ComfyServer::getName).containsExactly("gpu-1", "gpu-2");
+        assertThat(saved.saves()).as("one save for the whole form").isEqualTo(savesBefore + 1);
+        assertThat(saved.lastSaved()).isEqualTo("servers=[gpu-1, gpu-2] pools=[] default=null allowServerUrl=false");
+    }
+
+    /**
+     * A pool still naming a server deleted in the same submission: a form error on "pools" whatever order Stapler
+     * calls the setters in, and nothing changes, in memory or in the saved file.
+     */
+    @Test
+    void aPoolNamingAServerRemovedInTheSameSubmissionIsAFormErrorOnPoolsAndChangesNothing() {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null), server("gpu-2", "http://gpu-2:8188/", null)));
+        global.setPools(List.of(pool("farm", "gpu-1", "gpu-2")));
+        global.setDefaultServer("gpu-2");
+        TestJenkins.SavedInMemory saved = (TestJenkins.SavedInMemory) global;
+        String before = saved.describe();
+        assertThat(saved.lastSaved()).isEqualTo(before);
+        int savesBefore = saved.saves();
+        List<ComfyServer> onlyFirst = List.of(server("gpu-1", "http://gpu-1:8188/", null));
+        List<ComfyServerPool> farm = List.of(pool("farm", "gpu-1", "gpu-2"));
+
+        for (java.util.Map<String, Object> sent : List.of(
+                form("pools", farm, "servers", onlyFirst, "defaultServer", "gpu-1", "allowServerUrl", true),
+                form("servers", onlyFirst, "pools", farm, "defaultServer", "gpu-1", "allowServerUrl", true))) {
+            assertThatThrownBy(() -> global.configure(new FormBinding(sent), new net.sf.json.JSONObject()))
+                    .as("setters called in the order %s", sent.keySet())
+                    .isInstanceOf(hudson.model.Descriptor.FormException.class)
+                    .hasMessage("ComfyUI server pool 'farm': member 'gpu-2' is not a configured server (known: gpu-1)")
+                    .satisfies(e -> assertThat(((hudson.model.Descriptor.FormException) e).getFormField()).isEqualTo("pools"));
+            assertThat(saved.describe()).as("nothing changed in memory").isEqualTo(before);
+            assertThat(saved.lastSaved()).as("nothing saved").isEqualTo(before);
+            assertThat(saved.saves()).isEqualTo(savesBefore);
+        }
+    }
+
+    /** Outside a form (configuration as code, a script), a pool naming an unknown server is refused at once. */
+    @Test
+    void setPoolsOutsideAFormRefusesAnUnknownMember() {
+        global.setServers(List.of(server("gpu-1", "http://gpu-1:8188/", null)));
+        assertThatThrownBy(() -> global.setPools(List.of(pool("farm", "gpu-1", "gpu-9"))))
+                .isInstanceOf(ComfyGlobalConfiguration.InvalidServerList.class).hasMessageContaining("member 'gpu-9' is not a configured server");
+        assertThat(global.getPools()).isEmpty();
+    }
+
     /**
      * Test double of Stapler's request binding for this form: like {@code RequestImpl.bindJSON(bean, json)}, it calls
      * the {@code @DataBoundSetter} of each key the form sent, and only those; a setter's RuntimeException propagates.
@@ -132,6 +202,7 @@ class ComfyGlobalConfigurationTest {
                     case "servers" -> c.setServers((List<ComfyServer>) value);
                     case "defaultServer" -> c.setDefaultServer((String) value);
                     case "allowServerUrl" -> c.setAllowServerUrl((Boolean) value);
+                    case "pools" -> c.setPools((List<ComfyServerPool>) value);
                     default -> throw new IllegalArgumentException("no setter for " + key);
                 }
             });

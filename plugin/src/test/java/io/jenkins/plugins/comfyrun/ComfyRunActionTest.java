@@ -147,6 +147,28 @@ class ComfyRunActionTest {
         assertThat(bad).isEmpty();
     }
 
+    /**
+     * In a localization key {@code ${%Text (more)}} Stapler reads "(more)" as the message's ARGUMENTS, each parsed as
+     * an expression: "(seconds)" silently vanished from a label, and "(0: no limit)" made the whole system
+     * configuration page fail ("Unable to create expression: 0: no limit"). No key of the plugin has arguments.
+     */
+    @Test
+    void noLocalizationKeyHasParenthesesThatStaplerWouldReadAsArguments() throws Exception {
+        java.nio.file.Path root = java.nio.file.Path.of("src/main/resources");
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path f : files.filter(x -> x.toString().endsWith(".jelly")).toList()) {
+                java.util.regex.Matcher key = java.util.regex.Pattern.compile("\\$\\{%([^}]*)}").matcher(java.nio.file.Files.readString(f));
+                while (key.find()) {
+                    if (key.group(1).contains("(")) {
+                        bad.add(root.relativize(f) + ": ${%" + key.group(1) + "}");
+                    }
+                }
+            }
+        }
+        assertThat(bad).isEmpty();
+    }
+
     @Test
     void durationsReadWell() {
         assertThat(ComfyRunAction.formatMillis(940)).isEqualTo("940 ms");

@@ -360,7 +360,8 @@ class ComfyRunExecutionTest {
         Started st = start(step(), null);
         // getStatus() says where it is: "node 3 KSampler 12% (prompt ... on fake)"
         await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> st.execution().getStatus().contains("node 3 KSampler"));
-        assertThat(st.action().getCurrentNode()).isEqualTo("3 KSampler");
+        // the build page follows the same event on the listener's thread: await it too, not assume it already ran
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> "3 KSampler".equals(st.action().getCurrentNode()));
         FlowInterruptedException cause = new FlowInterruptedException(Result.ABORTED);
         st.execution().stop(cause); // must not block
         assertThat(st.failure()).isSameAs(cause);

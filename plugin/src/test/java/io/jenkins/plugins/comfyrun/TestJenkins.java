@@ -54,10 +54,23 @@ final class TestJenkins {
     /** The global configuration of a Jenkins whose JENKINS_HOME is not written (Descriptor.save writes XML there). */
     static final class SavedInMemory extends ComfyGlobalConfiguration {
         private int saves;
+        private String saved = "(never saved)";
 
         @Override
         public synchronized void save() {
             saves++;
+            saved = describe();
+        }
+
+        /** What the last save would have written: servers, pools with members, default server, serverUrl switch. */
+        synchronized String lastSaved() {
+            return saved;
+        }
+
+        String describe() {
+            return "servers=" + getServers().stream().map(ComfyServer::getName).toList()
+                    + " pools=" + getPools().stream().map(p -> p.getName() + p.getMembers().stream().map(ComfyServerPool.Member::getServer).toList()).toList()
+                    + " default=" + getDefaultServer() + " allowServerUrl=" + isAllowServerUrl();
         }
 
         synchronized int saves() {

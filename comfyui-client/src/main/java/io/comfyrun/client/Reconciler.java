@@ -50,6 +50,9 @@ final class Reconciler {
     /** One of OUR prompts was accepted, started or ended: queue positions of the others may have moved. */
     private volatile boolean ourQueueChanged;
     private volatile long lastSilenceRoundNanos = System.nanoTime();
+    /** Our own prompts can change many times a second (1,000 in flight): their positions are re-read at most 1 Hz. */
+    private static final long QUEUE_FETCH_MIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private volatile long lastQueueFetchNanos = System.nanoTime() - QUEUE_FETCH_MIN_INTERVAL_NANOS;
 
     Reconciler(ServerConnection conn) {
         this.conn = conn;
@@ -90,7 +93,9 @@ final class Reconciler {
                 }
             }, () -> roundRunning.set(false));
         }
-        if (open && anyQueued && ourQueueChanged && queueFetchRunning.compareAndSet(false, true)) {
+        if (open && anyQueued && ourQueueChanged && nowNanos - lastQueueFetchNanos >= QUEUE_FETCH_MIN_INTERVAL_NANOS
+                && queueFetchRunning.compareAndSet(false, true)) {
+            lastQueueFetchNanos = nowNanos;
             conn.io(this::queuePositions, () -> queueFetchRunning.set(false));
         }
     }

@@ -67,6 +67,18 @@ public final class BenchMain {
                     System.out.println(new EngineBench(new Workflows(root.resolve("bench/workflows")), h).inFlight(n).toJson());
                     System.exit(0);
                 }
+                case "--heap-only" -> {
+                    // row 6's first figure alone (retained heap per in-flight prompt, N queued behind a gate), printed,
+                    // docs untouched
+                    int n = Integer.parseInt(args[++i]);
+                    OkHttpClient h = new OkHttpClient();
+                    try (FakeProcess f = FakeProcess.start(root.resolve("fake-comfyui/target/fake-comfyui.jar"), h,
+                            "--time-scale", "100")) {
+                        double per = new EngineBench(new Workflows(root.resolve("bench/workflows")), h).heapPerInFlight(f, n);
+                        System.out.printf("heap per in-flight prompt (%,d queued): %,.0f bytes (%.2f KB)%n", n, per, per / 1024);
+                    }
+                    System.exit(0);
+                }
                 case "--pool-only" -> {
                     // issue 12's scenario alone (10 servers in one pool, 1,000 prompts; round-robin; one killed), printed
                     // as JSON and as the report's table, docs untouched
@@ -79,7 +91,7 @@ public final class BenchMain {
                 }
                 default -> {
                     System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick] [--fanout-only]"
-                            + " [--in-flight-only N] [--pool-only]");
+                            + " [--in-flight-only N] [--heap-only N] [--pool-only]");
                     System.exit(64);
                 }
             }

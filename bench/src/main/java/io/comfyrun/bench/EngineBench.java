@@ -414,6 +414,7 @@ final class EngineBench {
             String gate = "bench-heap-gate";
             wf.postGate(http, server.baseUrl, gate);
             long before = usedHeapAfterGc();
+            histogram("before");
             CountDownLatch accepted = new CountDownLatch(n);
             List<PromptHandle> handles = new ArrayList<>(n); // the caller keeps its handles, as a Jenkins step would
             for (int i = 0; i < n; i++) {
@@ -427,6 +428,7 @@ final class EngineBench {
                 throw new IllegalStateException(n + " prompts were not accepted within 60 s");
             }
             long after = usedHeapAfterGc();
+            histogram("after");
             double per = (after - before) / (double) handles.size();
             Workflows.interrupt(http, server.baseUrl, gate);
             return per;
@@ -446,6 +448,21 @@ final class EngineBench {
             long after = usedHeapAfterGc();
             return new long[]{baseline, after, failures.get(), secs};
         }
+    }
+
+    /**
+     * With {@code -Dbench.histogram=DIR}: the live-object class histogram written to {@code DIR/<label>.txt}, to find
+     * what a per-prompt figure is made of (diff the two files); nothing otherwise.
+     */
+    private static void histogram(String label) throws Exception {
+        String dir = System.getProperty("bench.histogram");
+        if (dir == null) {
+            return;
+        }
+        Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[]{new String[0]}, new String[]{String[].class.getName()});
+        java.nio.file.Files.writeString(java.nio.file.Path.of(dir, label + ".txt"), String.valueOf(text));
     }
 
     /** Used heap after full collections: the smallest of three readings (MemoryMXBean). */

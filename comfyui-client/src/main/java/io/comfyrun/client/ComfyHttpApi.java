@@ -1,6 +1,8 @@
 package io.comfyrun.client;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.comfyrun.client.http.Json;
@@ -60,8 +62,113 @@ public final class ComfyHttpApi {
 
     /** {@code GET /queue}, pending entries sorted by {@code number}. */
     public QueueSnapshot queue() throws IOException {
-        JsonNode q = getJson("queue");
-        return new QueueSnapshot(queueItems(q.path("queue_running")), queueItems(q.path("queue_pending")));
+        Request req = request("queue").get().build();
+        return exchange(req, resp -> {
+            if (!resp.isSuccessful()) {
+                throw error(req, resp);
+            }
+            String text = bodyText(resp);
+            // Every pending prompt comes with its whole workflow (megabytes with 1,000 queued): read only the
+            // number, id and client_id of each, without building the tree. Any other shape: the tree, as before.
+            QueueSnapshot fast = queueStreamed(text);
+            if (fast != null) {
+                return fast;
+            }
+            JsonNode q = Json.parseLenient(text);
+            if (q.isMissingNode()) {
+                throw new IOException("GET queue on " + server.baseUrl()
+                        + " did not return JSON; is this a ComfyUI server? Body starts: "
+                        + text.substring(0, Math.min(120, text.length())));
+            }
+            return new QueueSnapshot(queueItems(q.path("queue_running")), queueItems(q.path("queue_pending")));
+        });
+    }
+
+    /** The usual {@code /queue} shape read token by token; null for anything unusual (the caller reads the tree). */
+    private static QueueSnapshot queueStreamed(String text) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            List<QueueSnapshot.Item> running = List.of();
+            List<QueueSnapshot.Item> pending = List.of();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if ("queue_running".equals(field) || "queue_pending".equals(field)) {
+                    List<QueueSnapshot.Item> items = queueItemsStreamed(p);
+                    if (items == null) {
+                        return null;
+                    }
+                    if ("queue_running".equals(field)) {
+                        running = items;
+                    } else {
+                        pending = items;
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return p.currentToken() == JsonToken.END_OBJECT
+                    ? new QueueSnapshot(running, pending) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static List<QueueSnapshot.Item> queueItemsStreamed(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            return null;
+        }
+        List<QueueSnapshot.Item> items = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                return null;
+            }
+            double number = 0;
+            String id = null;
+            String clientId = null;
+            int i = 0;
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY;
+                 t = p.nextToken(), i++) {
+                if (t == null) {
+                    return null;
+                }
+                if (i == 0) {
+                    if (!t.isNumeric()) {
+                        return null;
+                    }
+                    number = p.getDoubleValue();
+                } else if (i == 1) {
+                    if (t != JsonToken.VALUE_STRING) {
+                        return null;
+                    }
+                    id = p.getText();
+                } else if (i == 3 && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if ("client_id".equals(name)) {
+                            if (v == JsonToken.VALUE_STRING) {
+                                clientId = p.getText();
+                            } else if (v == JsonToken.VALUE_NULL) {
+                                clientId = null;
+                            } else {
+                                return null;
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (i >= 2) {
+                items.add(new QueueSnapshot.Item(number, id, clientId));
+            }
+        }
+        return items;
     }
 
     /** {@code GET /history/{id}}: the entry, or empty when the server says {@code {}} (unknown OR not finished). */

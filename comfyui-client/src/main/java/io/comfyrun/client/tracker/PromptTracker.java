@@ -454,10 +454,13 @@ public final class PromptTracker implements PromptHandle {
         if (!accepted) {
             accepted(Instant.now());
         }
-        boolean changed = position != queuePosition || total != queueTotal;
+        boolean moved = position != queuePosition;
+        boolean changed = moved || total != queueTotal;
         queuePosition = position;
         queueTotal = total;
-        if (changed && phase == PromptPhase.QUEUED) {
+        if (moved && phase == PromptPhase.QUEUED) {
+            // Only a move is news to the listener: with many prompts of ours queued, each acceptance changes the
+            // total for all of them (1,000 events per /queue read at 1,000 in flight) while no position moves.
             emit(new PromptEvent.Queued(promptId, position, total));
         }
         return changed;

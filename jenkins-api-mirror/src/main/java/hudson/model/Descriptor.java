@@ -11,9 +11,10 @@ import jenkins.model.Jenkins;
 public abstract class Descriptor<T extends Describable<T>> {
     public final transient Class<? extends T> clazz;
 
+    @SuppressWarnings("unchecked")
     protected Descriptor(Class<? extends T> clazz) {
-        // real Descriptor(Class): the describable class it describes
-        this.clazz = clazz;
+        // real Descriptor(Class): the describable class it describes; self() means the descriptor's own class
+        this.clazz = clazz == self() ? (Class<? extends T>) getClass() : clazz;
     }
 
     @SuppressWarnings("unchecked")
@@ -76,5 +77,15 @@ public abstract class Descriptor<T extends Describable<T>> {
         }
 
         private static final long serialVersionUID = 1L;
+    }
+
+    /** Real {@code Descriptor.Self}: the marker class {@link #self()} returns. */
+    public static final class Self {
+    }
+
+    @SuppressWarnings("rawtypes")
+    protected static Class self() {
+        // real self(): the marker for "this descriptor describes itself"
+        return Self.class;
     }
 }

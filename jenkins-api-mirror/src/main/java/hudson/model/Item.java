@@ -11,6 +11,8 @@ public interface Item extends AccessControlled, ModelObject {
     Permission EXTENDED_READ = Permission.fromId("hudson.model.Item.ExtendedRead");
     Permission BUILD = Permission.fromId("hudson.model.Item.Build");
 
+    ItemGroup<? extends Item> getParent();
+
     String getName();
 
     String getFullName();

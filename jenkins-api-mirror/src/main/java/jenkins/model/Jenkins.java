@@ -6,6 +6,8 @@ import hudson.security.Permission;
 import hudson.ExtensionList;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
+import hudson.model.ItemGroup;
+import hudson.model.TopLevelItem;
 import hudson.security.AuthorizationStrategy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +21,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
  * running instance; its ACL comes from its authorization strategy (UNSECURED until set) and the current authentication
  * is the thread's Spring SecurityContext, as in the real one.
  */
-public class Jenkins implements AccessControlled {
+public class Jenkins implements AccessControlled, ItemGroup<TopLevelItem> {
     public static final Permission ADMINISTER = Permission.fromId("hudson.model.Hudson.Administer");
     public static final Permission MANAGE = Permission.fromId("hudson.model.Hudson.Manage");
     public static final Permission READ = Permission.fromId("hudson.model.Hudson.Read");
@@ -84,6 +86,18 @@ public class Jenkins implements AccessControlled {
             }
         }
         throw new AssertionError(type + " is missing its descriptor");
+    }
+
+    @Override
+    public String getFullName() {
+        // real getFullName: the root of the item tree has the empty full name
+        return "";
+    }
+
+    @Override
+    public String getDisplayName() {
+        // real getDisplayName: Messages.Hudson_DisplayName(), "Jenkins"
+        return "Jenkins";
     }
 
     public String getRootUrl() {

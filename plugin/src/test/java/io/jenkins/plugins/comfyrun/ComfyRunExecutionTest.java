@@ -9,7 +9,6 @@ import hudson.FilePath;
 import hudson.model.Result;
 import io.comfyrun.client.ServerConfig;
 import io.comfyrun.fake.FakeComfyUI;
-import io.comfyrun.mirror.MirrorJenkins;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,7 +53,7 @@ class ComfyRunExecutionTest {
         ComfyServer server = new ComfyServer("fake", fake.baseUrl().toString());
         server.setCredentialsId("comfy-token");
         global.setServers(List.of(server));
-        MirrorJenkins.addCredentials(new TestJenkins.SecretText("comfy-token", TOKEN));
+        TestJenkins.credentials().add(new TestJenkins.SecretText("comfy-token", TOKEN));
     }
 
     @AfterEach
@@ -760,7 +759,7 @@ class ComfyRunExecutionTest {
         List<String> forms = new ArrayList<>(List.of(secret));
         if (kind.equals("basic")) {
             secret = "pw-9c1f-never-print-me";
-            MirrorJenkins.addCredentials(new TestJenkins.UserPassword("comfy-basic", "jenkins", secret));
+            TestJenkins.credentials().add(new TestJenkins.UserPassword("comfy-basic", "jenkins", secret));
             ComfyServer server = new ComfyServer("fake", fake.baseUrl().toString());
             server.setCredentialsId("comfy-basic");
             global.setServers(List.of(server));

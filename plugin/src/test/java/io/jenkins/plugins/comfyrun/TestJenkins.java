@@ -7,7 +7,6 @@ import hudson.model.Job;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.Secret;
-import io.comfyrun.mirror.MirrorJenkins;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,7 +21,6 @@ final class TestJenkins {
     /** A fresh mirror "Jenkins" with the plugin's extensions registered; returns the global configuration. */
     @SuppressWarnings({"rawtypes", "deprecation"})
     static ComfyGlobalConfiguration reset() {
-        MirrorJenkins.reset(); // the credentials store
         jenkins.model.Jenkins j = jenkins.model.Jenkins.get();
         j.setAuthorizationStrategy(hudson.security.AuthorizationStrategy.UNSECURED);
         // what the @Extension index gives a real Jenkins: the plugin's descriptors and its global configuration
@@ -35,7 +33,63 @@ final class TestJenkins {
         descriptors.add(new ComfyServer.DescriptorImpl());
         descriptors.add(global);
         globals.add(global);
+        // the credentials side: one provider (like the system store), the descriptors of the credentials kinds the
+        // tests use (a provider offers a type only when such a descriptor is registered) and a use listener;
+        // tracking as in a Jenkins started with -DCredentialsProvider.fingerprintEnabled=false
+        clear(j.getExtensionList(com.cloudbees.plugins.credentials.CredentialsProvider.class));
+        clear(j.getExtensionList(com.cloudbees.plugins.credentials.CredentialsDescriptor.class));
+        clear(j.getExtensionList(com.cloudbees.plugins.credentials.CredentialsUseListener.class));
+        provider = new TestCredentialsProvider();
+        uses = new UseRecorder();
+        j.getExtensionList(com.cloudbees.plugins.credentials.CredentialsProvider.class).add(provider);
+        for (Class<? extends com.cloudbees.plugins.credentials.Credentials> kind : java.util.List.of(SecretText.class, UserPassword.class, OtherKind.class)) {
+            j.getExtensionList(com.cloudbees.plugins.credentials.CredentialsDescriptor.class).add(new KindDescriptor(kind));
+        }
+        j.getExtensionList(com.cloudbees.plugins.credentials.CredentialsUseListener.class).add(uses);
+        com.cloudbees.plugins.credentials.FingerprintSwitch.set(false);
         return global;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static <T> void clear(hudson.ExtensionList<T> list) {
+        new java.util.ArrayList<>(list).forEach(list::remove);
+    }
+
+    private static volatile TestCredentialsProvider provider;
+    private static volatile UseRecorder uses;
+
+    /** The credentials provider registered by the last {@link #reset()}: tests add credentials to it. */
+    static TestCredentialsProvider credentials() {
+        return provider;
+    }
+
+    /** The credentials uses (CredentialsProvider.track) fired to the listener since the last {@link #reset()}. */
+    static java.util.List<com.cloudbees.plugins.credentials.Credentials> used() {
+        return uses.used;
+    }
+
+    /** A CredentialsUseListener extension recording each use by a run. */
+    static final class UseRecorder implements com.cloudbees.plugins.credentials.CredentialsUseListener {
+        final java.util.List<com.cloudbees.plugins.credentials.Credentials> used = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.List<org.springframework.security.core.Authentication> as = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void onUse(com.cloudbees.plugins.credentials.Credentials c, Run run) {
+            used.add(c);
+            as.add(jenkins.model.Jenkins.getAuthentication2());
+        }
+
+        @Override
+        public void onUse(com.cloudbees.plugins.credentials.Credentials c, hudson.model.Item item) {
+            used.add(c);
+        }
+    }
+
+    /** The descriptor of a credentials kind, as each real credentials implementation registers one. */
+    static final class KindDescriptor extends com.cloudbees.plugins.credentials.CredentialsDescriptor {
+        KindDescriptor(Class<? extends com.cloudbees.plugins.credentials.Credentials> kind) {
+            super(kind);
+        }
     }
 
     /** The root of the item tree, as Jenkins itself is for a top-level job (its full name is ""). */

@@ -8,7 +8,6 @@ import hudson.security.ACL;
 import hudson.security.Permission;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
-import io.comfyrun.mirror.MirrorJenkins;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +40,7 @@ class WebMethodSecurityTest {
     @BeforeEach
     void setUp() {
         global = TestJenkins.reset();
-        MirrorJenkins.addCredentials(new TestJenkins.SecretText("comfy-token", "s3cr3t-token-value"));
+        TestJenkins.credentials().add(new TestJenkins.SecretText("comfy-token", "s3cr3t-token-value"));
     }
 
     private static void denyAll() {
@@ -114,8 +113,8 @@ class WebMethodSecurityTest {
     /** Only the kinds the step can use pass the check; another kind with that id is named as such. */
     @Test
     void credentialsCheckAcceptsOnlySecretTextAndUsernamePassword() {
-        MirrorJenkins.addCredentials(new TestJenkins.UserPassword("user-pass", "u", "p"));
-        MirrorJenkins.addCredentials(new TestJenkins.OtherKind("ssh-key"));
+        TestJenkins.credentials().add(new TestJenkins.UserPassword("user-pass", "u", "p"));
+        TestJenkins.credentials().add(new TestJenkins.OtherKind("ssh-key"));
         ComfyServer.DescriptorImpl d = new ComfyServer.DescriptorImpl();
         assertThat(d.doCheckCredentialsId("comfy-token").kind).isEqualTo(FormValidation.Kind.OK);
         assertThat(d.doCheckCredentialsId("user-pass").kind).isEqualTo(FormValidation.Kind.OK);

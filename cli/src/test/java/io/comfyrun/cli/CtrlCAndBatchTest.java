@@ -31,11 +31,32 @@ class CtrlCAndBatchTest {
     @TempDir
     Path out;
 
-    /** The JVM running this test, and the classpath surefire gave it (the CLI, the engine and their dependencies). */
-    private static List<String> javaCommand() {
+    /**
+     * The JVM running this test, and the classpath surefire gave it (the CLI, the engine and their dependencies),
+     * started with SIGINT at its default action, as a terminal's foreground process has it. A build started in the
+     * background by a non-interactive shell (a script's {@code mvn ... &}) has SIGINT ignored, every child inherits
+     * that, and a JVM that starts with SIGINT ignored installs no handler for it: Ctrl-C could never reach the CLI
+     * there (the README's point about SIGTERM), so the test would fail for a reason that is not the CLI's.
+     * coreutils' {@code env --default-signal} restores the default before the JVM starts.
+     */
+    private static List<String> javaCommand() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ArrayList<>(List.of(java, "-cp", cp, ComfyRun.class.getName()));
+        List<String> cmd = new ArrayList<>();
+        if (defaultSignalSupported()) {
+            cmd.addAll(List.of("env", "--default-signal=INT"));
+        }
+        cmd.addAll(List.of(java, "-cp", cp, ComfyRun.class.getName()));
+        return cmd;
+    }
+
+    private static boolean defaultSignalSupported() throws Exception {
+        try {
+            Process p = new ProcessBuilder("env", "--default-signal=INT", "true").redirectErrorStream(true).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false; // no env: run the JVM directly
+        }
     }
 
     @Test

@@ -274,9 +274,11 @@ public final class ProgressLog implements ProgressListener {
         boolean last = value >= max;
         int decile = (int) Math.floor(value * 10.0 / max);
         boolean print;
-        if (newNode && value > 0) {
+        if (newNode && value > 0 && decile == 0) {
             // The node's step total is known from its first progress: say it started at 0%, then throttle as usual
-            // (ComfyUI's samplers report step 1 first; a node always gets its 0% and its 100% line).
+            // (ComfyUI's samplers report step 1 first; a node always gets its 0% and its 100% line). A node first
+            // seen further on (a build resumed after a Jenkins restart, a log attached late) did not start now: its
+            // first line says where it is.
             s.lastStepDecile = 0;
             s.lastStepLine = now;
             s.lastLine = now;

@@ -103,6 +103,16 @@ class ProgressLogTest {
     }
 
     @Test
+    void aNodeFirstSeenPastItsFirstTenthSaysWhereItIsNotThatItStartedAtZero() {
+        // A build resumed after a Jenkins restart: a fresh log hears the sampler at 9,689 of 10,000 steps.
+        log.onEvent(new PromptEvent.StepProgress(P, SAMPLER, 9689, 10000, 0.97, Duration.ofSeconds(3)));
+        log.onEvent(new PromptEvent.StepProgress(P, SAMPLER, 10000, 10000, 1.0, null));
+        assertThat(lines).containsExactly(
+                "[ComfyUI] node 3 KSampler: 96% (9689/10000) · workflow 97% · ETA 3 s",
+                "[ComfyUI] node 3 KSampler: 100% (10000/10000) · workflow 100%");
+    }
+
+    @Test
     void aTwoHourThreeThousandStepTrainingRunStaysUnderTwoHundredLines() {
         NodeRef trainer = new NodeRef("20", "TrainLoraNode", "Train LoRA");
         log.onEvent(new PromptEvent.Submitted(P, SERVER, TrackingMethod.WEBSOCKET));

@@ -76,6 +76,15 @@ final class EngineBench {
         return Stats.of(ms);
     }
 
+    /**
+     * A full collection between setup and the measured phase (as JMH does between iterations): what the setup left
+     * live (1,000 queued prompts in the in-process fake and the engine) is promoted now, instead of being copied by
+     * every young collection of the measured phase, where each copy is a stall of every thread on two cores.
+     */
+    static void settleHeap() {
+        System.gc();
+    }
+
     /** {@code n} prompts one after another on a warm socket. */
     Results.Sequential sequential(double timeScale, int warmUp, int n) throws Exception {
         try (FakeComfyUI fake = fake(timeScale); ComfyClient comfy = ComfyClient.create()) {
@@ -85,6 +94,7 @@ final class EngineBench {
                         .result().get(60, TimeUnit.SECONDS);
             }
             fake.journal().clear();
+            settleHeap();
             Map<String, Long> steps = new ConcurrentHashMap<>();
             List<long[]> windows = new ArrayList<>();
             List<String> ids = new ArrayList<>();
@@ -177,6 +187,7 @@ final class EngineBench {
             }
             boolean queued = Workflows.awaitQueued(http, base, n + 1, Duration.ofSeconds(60));
             int queuedBefore = queuedEvents.get();
+            settleHeap();
             Workflows.interrupt(http, base, gate);
             boolean done = firstTen.await(120, TimeUnit.SECONDS);
             queuedDuringMeasure.put(n, queuedEvents.get() - queuedBefore);

@@ -83,7 +83,7 @@ class ForcedRacesTest {
                 Thread adopter = Thread.currentThread(); // the condition below is polled on another thread
                 // The held frame goes on now. Wait until it reached the tracker (the unlocked path of old) or its thread
                 // waits for the lock this adoption holds (the fix); only then may the replay run.
-                until(() -> p.tracker().isDone() || blockedOn(reader.get(), adopter),
+                until(() -> p.tracker().endHeard() || p.tracker().isDone() || blockedOn(reader.get(), adopter),
                         "execution_success delivered, or its reader waiting for the adoption");
             }
         };
@@ -206,7 +206,8 @@ class ForcedRacesTest {
             }
         };
         PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(88, 4)), new EngineFixture.Recorder());
-        await().atMost(HOLD).until(() -> h.result().isDone());
+        await().alias("the prompt's end (its events go to the dead clientId: only polling can follow it)").atMost(HOLD)
+                .until(() -> h.result().isDone());
 
         PromptResult r = h.result().get();
         assertThat(rotated).as("the rotation happened while the POST was going out").isTrue();

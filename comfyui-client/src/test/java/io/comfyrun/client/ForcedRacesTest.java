@@ -30,7 +30,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Issue 13 items 3 and 7, each with its race forced rather than hoped for: a test holds one engine thread at a
  * {@link RacePoints} seam (latches and conditions with deadlines, no sleeps) so the other thread's step lands exactly
- * in the window the defect needed. Each of these failed on the code before its fix (see the issue's closing note).
+ * in the window the defect needed. Each failed before its fix (a9ccc51), seen with the seam ported to a9ccc51^ or
+ * with only the fix lines taken out of the current code: a cached run with no outputs (or its output announced twice),
+ * the ended prompt still followed under the server's id, a deaf verdict, and a prompt that never ended.
  */
 class ForcedRacesTest {
 

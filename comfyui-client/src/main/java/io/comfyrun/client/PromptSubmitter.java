@@ -147,6 +147,7 @@ final class PromptSubmitter {
         PostPromptResponse resp;
         try {
             boolean sendId = version.clientPromptIds() != ServerVersion.Support.NO;
+            conn.racePoints.aboutToPost(p);
             resp = p.http().postPrompt(body(fields, cid, sendId ? t.promptId() : null));
         } catch (IOException e) {
             if (!clientIds) {

@@ -140,6 +140,7 @@ final class Reconciler {
 
     /** One {@code /queue}, then {@code /history/{id}} for the targets no longer queued. Returns whether anything changed. */
     boolean reconcile(Collection<FollowedPrompt> targets, Round why) {
+        conn.racePoints.roundStarting(why);
         QueueSnapshot q;
         try {
             q = conn.http().queue();

@@ -45,6 +45,8 @@ public final class ServerConnection implements Closeable {
     private final SocketEvents events = new SocketEvents(this);
     /** Our prompts by current id. Any thread; entries are added by submit/resume, removed when a prompt ends. */
     private final Map<String, FollowedPrompt> prompts = new ConcurrentHashMap<>();
+    /** Test seam only (see RacePoints): set by a test before it submits; never changed in production. */
+    volatile RacePoints racePoints = RacePoints.NONE;
 
     // Guarded by lock: the lifecycle (maintenance timer, idle retirement). Callers that are about to add a prompt
     // hold a use (retain/release) so an idle close can never retire a connection under them.

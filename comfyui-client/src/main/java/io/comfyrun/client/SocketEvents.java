@@ -62,6 +62,7 @@ final class SocketEvents {
         }
         String pid = m.promptId();
         if (pid != null) {
+            conn.racePoints.beforeDelivery(m);
             deliver(pid, m); // another client's prompt is never touched (§9.5)
         }
     }
@@ -117,8 +118,10 @@ final class SocketEvents {
 
     /** The POST answer named the server's id: rename the prompt and replay what came for it, under the delivery lock. */
     void adopt(FollowedPrompt p, String serverId) {
+        conn.racePoints.adopting(p, false);
         synchronized (early) {
             conn.rekey(p, serverId);
+            conn.racePoints.adopting(p, true);
             List<ServerMessage> buffered = early.remove(serverId);
             if (serverIdPosts.get() <= 1) {
                 early.clear();

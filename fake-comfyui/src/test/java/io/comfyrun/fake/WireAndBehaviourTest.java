@@ -12,6 +12,7 @@ import io.comfyrun.fake.json.PythonJson;
 import io.comfyrun.fake.scenario.Fault.HttpAction;
 import io.comfyrun.fake.scenario.Fault.WsAction;
 import io.comfyrun.fake.scenario.Trigger;
+import io.comfyrun.fake.ws.ClientSocket;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -161,6 +163,52 @@ class WireAndBehaviourTest {
                 .stream().map(JournalEntry::type).toList();
         assertThat(journalled).as("journal of the socket vs what its client received").isEqualTo(a.types());
         assertThat(journalled).doesNotContain("execution_start", "executing", "progress", "executed");
+    }
+
+    @Test
+    void framesQueuedBehindAFinAreNeitherSentNorJournalled() throws Exception {
+        FakeComfyUI f = serve();
+        f.faults().ws(Trigger.onEvent("executing", 1).forClient("finq"), WsAction.FIN);
+        WsRecorder a = connected(f, "finq");
+        ClientSocket s = f.sockets().bySid("finq").orElseThrow();
+        // The race of issue 13 item 12, forced: the socket's event loop is held busy while the engine sends three
+        // frames in one step, so the FIN queued by the first one cannot close the channel before the other two are
+        // offered; they must still be refused (not journalled), as they never reach the wire.
+        CountDownLatch loopHeld = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        s.channel().eventLoop().execute(() -> {
+            loopHeld.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            assertThat(loopHeld.await(10, TimeUnit.SECONDS)).as("the socket's event loop is held").isTrue();
+            f.onEngine(() -> {
+                ObjectNode d = PythonJson.object();
+                d.put("node", "3");
+                d.put("display_node", "3");
+                d.put("prompt_id", "p-fin");
+                f.sockets().send("executing", d, "finq"); // fires the FIN: refused, close queued behind the held loop
+                ObjectNode progress = PythonJson.object();
+                progress.put("value", 1);
+                progress.put("max", 4);
+                progress.put("prompt_id", "p-fin");
+                progress.put("node", "3");
+                f.sockets().send("progress", progress, "finq");
+                f.sockets().send("executing", d, "finq");
+                return null;
+            });
+        } finally {
+            release.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.closed);
+        List<String> journalled = f.journal().entries(e -> e.kind() == Kind.WS_OUT && "finq".equals(e.connection()))
+                .stream().map(JournalEntry::type).toList();
+        assertThat(journalled).as("journal of the socket vs what its client received").isEqualTo(a.types());
+        assertThat(journalled).doesNotContain("executing", "progress");
     }
 
     @Test

@@ -42,8 +42,6 @@ public final class PromptTracker implements PromptHandle {
     public enum Next { NOTHING, FINISHED, NEEDS_HISTORY }
 
     private final URI server;
-    private final Deadlines deadlines;
-    private final Instant createdAt;
     private final EventSink sink;
     private final CompletableFuture<PromptResult> result = new CompletableFuture<>();
     private final Function<PromptTracker, CompletableFuture<Void>> canceller;
@@ -55,6 +53,7 @@ public final class PromptTracker implements PromptHandle {
     // (deadlines, heartbeat) and the caller (cancel, snapshot). Listener callbacks run later on the listener
     // executor, never under this lock.
     private final NodeSlots nodes;
+    private final PromptClock clock;
     private final OutcomeRules rules = new OutcomeRules();
     private final DeliveredMarkers markers = new DeliveredMarkers();
     private final SilenceWatch silence = new SilenceWatch();
@@ -67,10 +66,6 @@ public final class PromptTracker implements PromptHandle {
     private boolean endHeard;
     private boolean announced;
     private boolean startedAnnounced;
-    private Instant submittedAt;
-    private Instant startedAt;
-    private long startedNanos;
-    private Instant lastSignal;
     private long lastEmitNanos = System.nanoTime();
     private int queuePosition;
     private int queueTotal;
@@ -92,9 +87,7 @@ public final class PromptTracker implements PromptHandle {
         this.promptId = promptId;
         this.clientId = clientId;
         this.server = server;
-        this.deadlines = deadlines;
-        this.createdAt = createdAt;
-        this.lastSignal = createdAt;
+        this.clock = new PromptClock(createdAt, deadlines);
         this.method = method;
         this.trackingNow = method;
         this.sink = new EventSink(listener, listenerExecutor);
@@ -123,19 +116,14 @@ public final class PromptTracker implements PromptHandle {
 
     /** Restores what a snapshot says (resume). */
     public synchronized void restore(PromptSnapshot s) {
-        // Deadlines stay absolute across the restart. A snapshot taken before the POST has no submittedAt: the POST
-        // followed it at once, so the queued deadline counts from the prompt's creation rather than never firing.
-        this.submittedAt = s.submittedAt() != null ? s.submittedAt() : s.createdAt();
-        this.startedAt = s.startedAt();
+        clock.resumed(s);
         this.accepted = true; // possibly: reconcile decides, and never resubmits
         rules.resumed();
         this.announced = true;
         this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
         this.startedAnnounced = s.startedAt() != null;
-        this.startedNanos = System.nanoTime();
         markers.restore(s.logged());
         this.downloaded.addAll(s.downloaded());
-        this.lastSignal = Instant.now();
         // Nodes that finished before the restart count as done, or the workflow percent would fall back.
         for (String m : s.logged()) {
             String node = DeliveredMarkers.finishedNode(m);
@@ -161,7 +149,7 @@ public final class PromptTracker implements PromptHandle {
     public synchronized PromptProgress progress() {
         double f = phase == PromptPhase.DONE && finalResult != null && finalResult.isSuccess() ? 1.0 : nodes.fraction();
         return new PromptProgress(promptId, phase, queuePosition, queueTotal, nodes.progress(), nodes.current(), f,
-                eta(f), outputs, method);
+                clock.eta(phase, f), outputs, method);
     }
 
     @Override
@@ -177,8 +165,8 @@ public final class PromptTracker implements PromptHandle {
 
     @Override
     public synchronized PromptSnapshot snapshot() {
-        return new PromptSnapshot(server, clientId, promptId, deadlines, createdAt, submittedAt, startedAt,
-                markers.all(), downloaded, nodeLines);
+        return new PromptSnapshot(server, clientId, promptId, clock.deadlines(), clock.createdAt(),
+                clock.submittedAt(), clock.startedAt(), markers.all(), downloaded, nodeLines);
     }
 
     @Override
@@ -230,15 +218,15 @@ public final class PromptTracker implements PromptHandle {
     }
 
     public synchronized Instant lastSignal() {
-        return lastSignal;
+        return clock.lastSignal();
     }
 
     public Deadlines deadlines() {
-        return deadlines;
+        return clock.deadlines();
     }
 
     public Instant createdAt() {
-        return createdAt;
+        return clock.createdAt();
     }
 
     public synchronized NodeRef node(String id) {
@@ -303,9 +291,7 @@ public final class PromptTracker implements PromptHandle {
             return;
         }
         accepted = true;
-        if (submittedAt == null) {
-            submittedAt = at;
-        }
+        clock.submitted(at);
         signal();
         announce();
         if (phase == PromptPhase.SUBMITTING) {
@@ -341,7 +327,7 @@ public final class PromptTracker implements PromptHandle {
             announceStarted(List.of());
             NodeRef node = nodes.step(p.node(), p.value(), p.max());
             double f = nodes.fraction();
-            emit(new PromptEvent.StepProgress(promptId, node, p.value(), p.max(), f, eta(f)));
+            emit(new PromptEvent.StepProgress(promptId, node, p.value(), p.max(), f, clock.eta(phase, f)));
         } else if (m instanceof ServerMessage.ProgressState ps) {
             toRunning();
             announceStarted(List.of());
@@ -518,8 +504,7 @@ public final class PromptTracker implements PromptHandle {
     public synchronized void heartbeat(Duration every) {
         if ((phase == PromptPhase.QUEUED || phase == PromptPhase.RUNNING) && accepted
                 && System.nanoTime() - lastEmitNanos >= every.toNanos()) {
-            Instant from = submittedAt == null ? createdAt : submittedAt;
-            emit(new PromptEvent.Heartbeat(promptId, phase, Duration.between(from, Instant.now())));
+            emit(new PromptEvent.Heartbeat(promptId, phase, clock.sinceSubmitted()));
         }
     }
 
@@ -528,17 +513,7 @@ public final class PromptTracker implements PromptHandle {
      * submit before acceptance; queued or running, no-signal and total after), or null if none applies.
      */
     public synchronized Instant nextDeadline() {
-        if (phase == PromptPhase.DONE) {
-            return null;
-        }
-        if (!accepted) {
-            return DeadlineRule.earliestBeforeAcceptance(createdAt, posted, deadlines);
-        }
-        return DeadlineRule.earliest(times(), deadlines);
-    }
-
-    private DeadlineRule.Times times() {
-        return new DeadlineRule.Times(phase, createdAt, submittedAt, startedAt, lastSignal);
+        return phase == PromptPhase.DONE ? null : clock.nextDeadline(phase, accepted, posted);
     }
 
     /**
@@ -549,18 +524,11 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return false;
         }
-        if (!accepted) {
-            if (DeadlineRule.totalPassedBeforeAcceptance(now, createdAt, deadlines)) {
-                finish(Outcome.TIMED_OUT, OutcomeRules.timedOutBeforeAccepted(deadlines, posted));
-                return true;
-            }
+        List<PromptError> errors = clock.timedOut(now, phase, accepted, posted, nodes.current());
+        if (errors == null) {
             return false;
         }
-        DeadlineRule rule = DeadlineRule.passed(now, times(), deadlines);
-        if (rule == null) {
-            return false;
-        }
-        finish(Outcome.TIMED_OUT, OutcomeRules.timedOut(rule, deadlines, nodes.current()));
+        finish(Outcome.TIMED_OUT, errors);
         return true;
     }
 
@@ -605,16 +573,14 @@ public final class PromptTracker implements PromptHandle {
     // ---------------------------------------------------------------- internals
 
     private void signal() {
-        lastSignal = Instant.now();
+        clock.signal();
     }
 
     private void announce() {
         if (!announced) {
             announced = true;
             accepted = true;
-            if (submittedAt == null) {
-                submittedAt = Instant.now();
-            }
+            clock.submitted(Instant.now());
             emit(new PromptEvent.Submitted(promptId, server, method));
         }
     }
@@ -623,10 +589,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.SUBMITTING || phase == PromptPhase.QUEUED) {
             phase = PromptPhase.RUNNING;
             queuePosition = 0;
-            if (startedAt == null) {
-                startedAt = Instant.now();
-            }
-            startedNanos = System.nanoTime();
+            clock.started();
         }
     }
 
@@ -645,22 +608,13 @@ public final class PromptTracker implements PromptHandle {
         }
     }
 
-    private Duration eta(double f) {
-        if (phase != PromptPhase.RUNNING || f < 0.02 || f >= 1) {
-            return null;
-        }
-        long elapsed = System.nanoTime() - startedNanos;
-        return Duration.ofNanos((long) (elapsed * (1 - f) / f));
-    }
-
     private void finish(Outcome outcome, List<PromptError> errors) {
         if (outcome == Outcome.SUCCESS) {
             nodes.finishRunning();
         }
         phase = PromptPhase.DONE;
-        Instant from = submittedAt == null ? createdAt : submittedAt;
-        PromptResult r = new PromptResult(outcome, promptId, server, method, Duration.between(from, Instant.now()),
-                nodes.runs(), outputs, errors);
+        PromptResult r = new PromptResult(outcome, promptId, server, method, clock.sinceSubmitted(), nodes.runs(),
+                outputs, errors);
         finalResult = r;
         onDone.accept(this);
         emit(new PromptEvent.Finished(promptId, r));

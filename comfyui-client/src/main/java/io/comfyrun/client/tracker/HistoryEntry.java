@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.comfyrun.client.OutputRef;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A prompt's {@code /history/{id}} entry, parsed once from the server's JSON: the status messages that matter to the
@@ -70,6 +72,17 @@ record HistoryEntry(List<List<String>> cachedBatches, ServerMessage.ExecutionErr
     /** Neither an error, nor an interrupt, nor a failed status is recorded. */
     boolean succeeded() {
         return error == null && !interrupted && status != Status.ERROR;
+    }
+
+    /** The output files not among {@code known}, grouped by the node that wrote them, in node order. */
+    Map<String, List<OutputRef>> outputsNotIn(List<OutputRef> known) {
+        Map<String, List<OutputRef>> fresh = new LinkedHashMap<>();
+        for (OutputRef o : outputs) {
+            if (!known.contains(o)) {
+                fresh.computeIfAbsent(o.nodeId(), k -> new ArrayList<>()).add(o);
+            }
+        }
+        return fresh;
     }
 
     /** This node wrote at least one output file. */

@@ -188,11 +188,17 @@ final class NodeSlots {
         }
     }
 
-    /** A resumed snapshot says this node finished before the restart. */
-    void finishedBeforeRestart(String id) {
-        Slot s = slots.get(id);
-        if (s != null) {
-            s.state = NodeState.FINISHED;
+    /**
+     * Resume: the nodes whose "finished" marker the snapshot holds finished before the restart; they count as done,
+     * or the workflow percent would fall back.
+     */
+    void finishedBeforeRestart(Iterable<String> deliveredMarkers) {
+        for (String m : deliveredMarkers) {
+            String id = DeliveredMarkers.finishedNode(m);
+            Slot s = id == null ? null : slots.get(id);
+            if (s != null) {
+                s.state = NodeState.FINISHED;
+            }
         }
     }
 

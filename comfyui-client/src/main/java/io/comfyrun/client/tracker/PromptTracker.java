@@ -19,10 +19,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -124,13 +122,7 @@ public final class PromptTracker implements PromptHandle {
         this.startedAnnounced = s.startedAt() != null;
         markers.restore(s.logged());
         this.downloaded.addAll(s.downloaded());
-        // Nodes that finished before the restart count as done, or the workflow percent would fall back.
-        for (String m : s.logged()) {
-            String node = DeliveredMarkers.finishedNode(m);
-            if (node != null) {
-                nodes.finishedBeforeRestart(node);
-            }
-        }
+        nodes.finishedBeforeRestart(s.logged());
     }
 
     // ---------------------------------------------------------------- PromptHandle
@@ -401,9 +393,8 @@ public final class PromptTracker implements PromptHandle {
 
     /**
      * A reconcile made because the prompts were silent found this one running while the socket is up. Returns true
-     * when that happened {@code limit} checks in a row with nothing about the prompt arriving over the socket in
-     * between (a deaf socket, §2.6, looks exactly like this; so does a long node that sends nothing). The limit starts
-     * at 2 and doubles each time, so a healthy five-minute silent node costs only a few re-subscriptions.
+     * when that makes the socket suspect (a deaf socket, §2.6, looks exactly like this; so does a long node that
+     * sends nothing): see {@link SilenceWatch}.
      */
     public synchronized boolean silentRunningCheck() {
         return phase == PromptPhase.RUNNING && silence.foundRunning();
@@ -442,13 +433,7 @@ public final class PromptTracker implements PromptHandle {
             // Every node that ran is done; those with outputs first finish, then their files are reported.
             nodes.finishedPerHistory(h);
         }
-        Map<String, List<OutputRef>> fresh = new LinkedHashMap<>();
-        for (OutputRef o : h.outputs()) {
-            if (!outputs.contains(o)) {
-                fresh.computeIfAbsent(o.nodeId(), k -> new ArrayList<>()).add(o);
-            }
-        }
-        fresh.forEach((nodeId, list) -> {
+        h.outputsNotIn(outputs).forEach((nodeId, list) -> {
             boolean fromCache = nodes.isCached(nodeId);
             addOutputs(list);
             emit(new PromptEvent.OutputProduced(promptId, nodes.ref(nodeId), list, fromCache));

@@ -355,11 +355,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return false;
         }
-        signal();
-        historyMisses = 0;
-        if (!accepted) {
-            accepted(Instant.now());
-        }
+        seenInQueue();
         boolean moved = position != queuePosition;
         boolean changed = moved || total != queueTotal;
         queuePosition = position;
@@ -377,11 +373,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return false;
         }
-        signal();
-        historyMisses = 0;
-        if (!accepted) {
-            accepted(Instant.now());
-        }
+        seenInQueue();
         queueTotal = total;
         if (phase != PromptPhase.RUNNING) {
             toRunning();
@@ -559,6 +551,15 @@ public final class PromptTracker implements PromptHandle {
 
     private void signal() {
         clock.signal();
+    }
+
+    /** {@code /queue} lists the prompt: a sign of life, and proof the server has it. */
+    private void seenInQueue() {
+        signal();
+        historyMisses = 0;
+        if (!accepted) {
+            accepted(Instant.now());
+        }
     }
 
     private void announce() {

@@ -31,8 +31,9 @@ import java.util.function.Function;
  * The state of one prompt: a pure state machine fed by WebSocket messages and HTTP reconcile results, emitting
  * {@link PromptEvent}s. It does no I/O; its {@link io.comfyrun.client.ServerConnection} does. All mutators are
  * synchronized; they are short and never block. Its parts, each touched only under this tracker's lock: the nodes
- * ({@link NodeSlots}), the outcome rules ({@link OutcomeRules}, {@link HistoryEntry}), the markers of the events
- * delivered ({@link DeliveredMarkers}) and the deaf-socket suspicion ({@link SilenceWatch}).
+ * ({@link NodeSlots}), the instants and deadlines ({@link PromptClock}), the outcome rules ({@link OutcomeRules},
+ * {@link HistoryEntry}), the markers of the events delivered ({@link DeliveredMarkers}) and the deaf-socket suspicion
+ * ({@link SilenceWatch}).
  */
 public final class PromptTracker implements PromptHandle {
 

@@ -1,7 +1,6 @@
 package io.comfyrun.client;
 
 import io.comfyrun.client.progress.ProgressListener;
-import io.comfyrun.client.progress.PromptPhase;
 import io.comfyrun.client.tracker.PromptTracker;
 import io.comfyrun.client.tracker.WorkflowNodes;
 
@@ -24,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * The shared connection to one ComfyUI server: the prompts in flight on it and the parts that serve them, each named
  * for its job: the {@link SocketSession} (one WebSocket, reconnects, clientId), the {@link PromptSubmitter} (POST,
  * retry, duplicate check, id adoption), the {@link Reconciler} (HTTP rounds over /queue and /history), the
- * {@link Canceller} and the {@link ServerVersion} gates. Closed by its registry once idle for a grace period.
+ * {@link Canceller}, the {@link ServerVersion} gates and the {@link MaintenanceTick} (deadlines, heartbeats, when to
+ * reconcile). Closed by its registry once idle for a grace period.
  *
  * <p>Threads: WebSocket frames are handled on OkHttp's reader thread (short, non-blocking state updates); blocking
  * HTTP runs on the client's {@code comfyrun-io} pool; timers on {@code comfyrun-scheduler}; listener callbacks on
@@ -51,7 +51,7 @@ public final class ServerConnection implements Closeable {
     // Guarded by lock: the lifecycle (maintenance timer, idle retirement). Callers that are about to add a prompt
     // hold a use (retain/release) so an idle close can never retire a connection under them.
     private final Object lock = new Object();
-    private ScheduledFuture<?> maintenance;
+    private final MaintenanceTick maintenance;
     private ScheduledFuture<?> idleClose;
     private int users;
     private boolean retired;
@@ -64,6 +64,7 @@ public final class ServerConnection implements Closeable {
         this.submitter = new PromptSubmitter(this, version);
         this.reconciler = new Reconciler(this);
         this.canceller = new Canceller(this);
+        this.maintenance = new MaintenanceTick(this, client, prompts, lock);
     }
 
     // ------------------------------------------------------------------ inspection
@@ -174,7 +175,7 @@ public final class ServerConnection implements Closeable {
         FollowedPrompt p = new FollowedPrompt(t, promptConfig, promptConfig.equals(config) ? http : client.http(promptConfig));
         t.onDone(done -> finished(p));
         prompts.put(t.promptId(), p);
-        startMaintenance();
+        maintenance.start();
         return p;
     }
 
@@ -312,81 +313,18 @@ public final class ServerConnection implements Closeable {
         }
     }
 
-    // ------------------------------------------------------------------ maintenance (scheduler thread)
-
-    private void startMaintenance() {
-        synchronized (lock) {
-            if (maintenance == null && state() != ConnectionState.CLOSED) {
-                long tick = client.settings().maintenanceTick().toMillis();
-                try {
-                    maintenance = client.scheduler().scheduleWithFixedDelay(this::maintain, tick, tick,
-                            TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException e) {
-                    // client closing
-                }
-            }
-        }
-    }
-
-    /** Runs every tick while prompts are in flight; never blocks (HTTP goes to the io pool). */
-    private void maintain() {
-        try {
-            if (prompts.isEmpty()) {
-                synchronized (lock) {
-                    if (prompts.isEmpty() && maintenance != null) {
-                        maintenance.cancel(false);
-                        maintenance = null;
-                    }
-                }
-                return;
-            }
-            Instant now = Instant.now();
-            Duration silence = client.settings().silenceReconcile();
-            boolean anyOrphan = false;
-            boolean anyQueued = false;
-            boolean anySilent = false;
-            for (FollowedPrompt p : prompts.values()) {
-                PromptTracker t = p.tracker();
-                if (t.checkDeadlines(now)) {
-                    if (t.hasPosted()) {
-                        canceller.cancelOnServer(p); // posted: a copy may be queued or running; stop it
-                    }
-                    continue;
-                }
-                t.heartbeat(client.settings().heartbeat());
-                if (!t.isAccepted()) {
-                    continue;
-                }
-                anyOrphan |= t.isOrphaned();
-                PromptPhase ph = t.phase();
-                anyQueued |= ph == PromptPhase.QUEUED;
-                anySilent |= (ph == PromptPhase.QUEUED || ph == PromptPhase.RUNNING) && t.lastSignal().plus(silence).isBefore(now);
-            }
-            ConnectionState st = state();
-            boolean polling = st == ConnectionState.POLLING || st == ConnectionState.CONNECTING;
-            reconciler.tick(polling, st == ConnectionState.OPEN, anyOrphan, anyQueued, anySilent, System.nanoTime());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "maintenance of " + config.baseUrl() + " failed", e);
-        }
-    }
-
     // ------------------------------------------------------------------ close and helpers
 
     @Override
     public void close() {
-        ScheduledFuture<?> m;
         synchronized (lock) {
             retired = true;
-            m = maintenance;
-            maintenance = null;
             if (idleClose != null) {
                 idleClose.cancel(false);
                 idleClose = null;
             }
         }
-        if (m != null) {
-            m.cancel(false);
-        }
+        maintenance.stop();
         session.close();
         for (FollowedPrompt p : List.copyOf(prompts.values())) {
             p.tracker().fail(Outcome.UNREACHABLE, List.of(new PromptError("closed", null, null, null, null,

@@ -73,7 +73,7 @@ enum DeadlineRule {
 
     /** "prompt ran longer than 10 min (deadline 'running')". */
     String failure(Deadlines d) {
-        String amount = PromptTracker.human(budget(d)) + (this == TOTAL ? " in total" : "");
+        String amount = human(budget(d)) + (this == TOTAL ? " in total" : "");
         return "prompt " + failurePrefix + amount + " (deadline '" + key + "')";
     }
 
@@ -95,5 +95,30 @@ enum DeadlineRule {
             earliest = Deadlines.earliest(earliest, r.due(t, d));
         }
         return earliest;
+    }
+
+    /**
+     * Before the server accepted the prompt only 'total' applies here, with 'submit' once the POST is out or
+     * 'connect' before it; returns the earliest of them, or null.
+     */
+    static Instant earliestBeforeAcceptance(Instant createdAt, boolean posted, Deadlines d) {
+        return Deadlines.earliest(Deadlines.after(createdAt, d.total()),
+                Deadlines.after(createdAt, posted ? d.submit() : d.connect()));
+    }
+
+    /** Whether 'total' passed before the server accepted the prompt ('connect' and 'submit' are the submitter's). */
+    static boolean totalPassedBeforeAcceptance(Instant now, Instant createdAt, Deadlines d) {
+        return d.total() != null && createdAt != null && now.isAfter(createdAt.plus(d.total()));
+    }
+
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s < 120) {
+            return s + " s";
+        }
+        if (s < 7200) {
+            return (s / 60) + " min";
+        }
+        return (s / 3600) + " h";
     }
 }

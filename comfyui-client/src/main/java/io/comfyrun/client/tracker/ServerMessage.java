@@ -35,7 +35,28 @@ public sealed interface ServerMessage {
     }
 
     record ProgressState(String promptId, Map<String, NodeEntry> nodes) implements ServerMessage {
-        public record NodeEntry(String state, double value, double max) {
+        /** One node's entry; {@code state} is parsed here, once, from the server's string. */
+        public record NodeEntry(State state, double value, double max) {
+
+            /** ComfyUI's node states in {@code progress_state}; anything else reads as {@link #UNKNOWN}. */
+            public enum State {
+                PENDING, RUNNING, FINISHED, ERROR, UNKNOWN;
+
+                static State of(String s) {
+                    switch (s) {
+                        case "pending":
+                            return PENDING;
+                        case "running":
+                            return RUNNING;
+                        case "finished":
+                            return FINISHED;
+                        case "error":
+                            return ERROR;
+                        default:
+                            return UNKNOWN;
+                    }
+                }
+            }
         }
     }
 
@@ -79,8 +100,8 @@ public sealed interface ServerMessage {
             case "progress_state": {
                 Map<String, ProgressState.NodeEntry> nodes = new java.util.LinkedHashMap<>();
                 d.path("nodes").fields().forEachRemaining(e -> nodes.put(e.getKey(), new ProgressState.NodeEntry(
-                        e.getValue().path("state").asText(""), e.getValue().path("value").asDouble(),
-                        e.getValue().path("max").asDouble())));
+                        ProgressState.NodeEntry.State.of(e.getValue().path("state").asText("")),
+                        e.getValue().path("value").asDouble(), e.getValue().path("max").asDouble())));
                 return new ProgressState(pid, nodes);
             }
             case "executed":

@@ -1,8 +1,10 @@
 package io.comfyrun.client.tracker;
 
+import io.comfyrun.client.progress.NodeRef;
 import io.comfyrun.client.progress.PromptEvent;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -16,7 +18,9 @@ import java.util.Set;
 final class DeliveredMarkers {
 
     private static final String NODE = "node:";
+    private static final String STARTED = ":started";
     private static final String FINISHED = ":finished";
+    private static final String CACHED = ":cached";
 
     private final Set<String> delivered = new LinkedHashSet<>();
     /** Delivered (and printed) before the restart this prompt was resumed from. */
@@ -29,7 +33,7 @@ final class DeliveredMarkers {
         } else if (e instanceof PromptEvent.Started) {
             return "started";
         } else if (e instanceof PromptEvent.NodeStarted n) {
-            return NODE + n.node().id() + ":started";
+            return NODE + n.node().id() + STARTED;
         } else if (e instanceof PromptEvent.NodeFinished n) {
             return NODE + n.node().id() + FINISHED;
         } else if (e instanceof PromptEvent.OutputProduced o) {
@@ -40,12 +44,38 @@ final class DeliveredMarkers {
         return null;
     }
 
-    /** The node id of a "node finished" marker, or null for any other marker. */
-    static String finishedNode(String marker) {
-        if (marker.startsWith(NODE) && marker.endsWith(FINISHED)) {
-            return marker.substring(NODE.length(), marker.length() - FINISHED.length());
+    /** What a node marker says of its node. */
+    enum NodeMarkKind { STARTED, FINISHED, CACHED }
+
+    record NodeMark(String nodeId, NodeMarkKind kind) {
+    }
+
+    /** The node and what happened to it, for a node marker; null for any other marker. */
+    static NodeMark nodeMark(String marker) {
+        if (!marker.startsWith(NODE)) {
+            return null;
         }
-        return null;
+        int colon = marker.lastIndexOf(':');
+        if (colon <= NODE.length()) {
+            return null;
+        }
+        String id = marker.substring(NODE.length(), colon);
+        return switch (marker.substring(colon)) {
+            case STARTED -> new NodeMark(id, NodeMarkKind.STARTED);
+            case FINISHED -> new NodeMark(id, NodeMarkKind.FINISHED);
+            case CACHED -> new NodeMark(id, NodeMarkKind.CACHED);
+            default -> null;
+        };
+    }
+
+    /**
+     * Records the nodes the server served from its cache (they come with the "started" event, which persists them):
+     * a resumed prompt still counts them as cached.
+     */
+    void cached(List<NodeRef> nodes) {
+        for (NodeRef n : nodes) {
+            delivered.add(NODE + n.id() + CACHED);
+        }
     }
 
     /** Resume: these were delivered before the restart. */

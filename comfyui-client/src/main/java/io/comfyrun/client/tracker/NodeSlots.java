@@ -36,6 +36,8 @@ final class NodeSlots {
         int value;
         int max;
         long startNanos;
+        /** False for a node that started before the restart this prompt was resumed from: its run is not measured. */
+        boolean startSeen = true;
         long millis;
 
         Slot(NodeRef ref, double weight) {
@@ -44,7 +46,10 @@ final class NodeSlots {
         }
 
         long millisNow() {
-            return state == NodeState.RUNNING ? (System.nanoTime() - startNanos) / 1_000_000 : millis;
+            if (state != NodeState.RUNNING) {
+                return millis;
+            }
+            return startSeen ? (System.nanoTime() - startNanos) / 1_000_000 : NodeRun.UNMEASURED;
         }
     }
 
@@ -189,15 +194,34 @@ final class NodeSlots {
     }
 
     /**
-     * Resume: the nodes whose "finished" marker the snapshot holds finished before the restart; they count as done,
-     * or the workflow percent would fall back.
+     * Resume: what the snapshot's markers say of each node before the restart. A finished node counts as done and a
+     * cached one as cached, or the workflow percent would fall back and the result would count no cached node; the
+     * node that had started and not finished is running still (it is not announced again), its duration unmeasured
+     * since its start was before this process.
      */
-    void finishedBeforeRestart(Iterable<String> deliveredMarkers) {
+    void restoreBeforeRestart(Iterable<String> deliveredMarkers) {
         for (String m : deliveredMarkers) {
-            String id = DeliveredMarkers.finishedNode(m);
-            Slot s = id == null ? null : slots.get(id);
-            if (s != null) {
-                s.state = NodeState.FINISHED;
+            DeliveredMarkers.NodeMark mark = DeliveredMarkers.nodeMark(m);
+            Slot s = mark == null ? null : slots.get(mark.nodeId());
+            if (s == null) {
+                continue;
+            }
+            switch (mark.kind()) {
+                case FINISHED -> {
+                    s.state = NodeState.FINISHED;
+                    s.millis = NodeRun.UNMEASURED;
+                    if (current == s) {
+                        current = null;
+                    }
+                }
+                case CACHED -> s.state = NodeState.CACHED;
+                case STARTED -> {
+                    if (s.state == NodeState.PENDING) {
+                        s.state = NodeState.RUNNING;
+                        s.startSeen = false;
+                        current = s;
+                    }
+                }
             }
         }
     }
@@ -254,8 +278,8 @@ final class NodeSlots {
         if (s.state == NodeState.FINISHED || s.state == NodeState.CACHED || s.state == NodeState.ERROR) {
             return;
         }
-        boolean wasRunning = s.state == NodeState.RUNNING;
-        s.millis = wasRunning ? (System.nanoTime() - s.startNanos) / 1_000_000 : NodeRun.UNMEASURED;
+        boolean measured = s.state == NodeState.RUNNING && s.startSeen;
+        s.millis = measured ? (System.nanoTime() - s.startNanos) / 1_000_000 : NodeRun.UNMEASURED;
         s.state = NodeState.FINISHED;
         if (s.max > 0) {
             s.value = s.max;

@@ -123,7 +123,7 @@ public final class PromptTracker implements PromptHandle {
         this.startedAnnounced = s.startedAt() != null;
         markers.restore(s.logged());
         this.downloaded.addAll(s.downloaded());
-        nodes.finishedBeforeRestart(s.logged());
+        nodes.restoreBeforeRestart(s.logged());
     }
 
     // ---------------------------------------------------------------- PromptHandle
@@ -306,7 +306,9 @@ public final class PromptTracker implements PromptHandle {
             toRunning();
         } else if (m instanceof ServerMessage.ExecutionCached c) {
             toRunning();
-            announceStarted(nodes.cached(c.nodes()));
+            List<NodeRef> cached = nodes.cached(c.nodes());
+            markers.cached(cached);
+            announceStarted(cached);
         } else if (m instanceof ServerMessage.Executing e) {
             if (e.node() == null) {
                 endHeard = true;
@@ -417,6 +419,7 @@ public final class PromptTracker implements PromptHandle {
         HistoryEntry h = HistoryEntry.parse(entry);
         for (List<String> batch : h.cachedBatches()) {
             List<NodeRef> cached = nodes.cachedPerHistory(batch);
+            markers.cached(cached);
             toRunning();
             announceStarted(cached);
         }
@@ -615,8 +618,9 @@ public final class PromptTracker implements PromptHandle {
         }
         lastEmitNanos = System.nanoTime();
         sink.emit(e);
-        if (markers.record(marker) && !(e instanceof PromptEvent.NodeStarted)) {
-            // The moments a durable caller persists (accepted, started, node done, output): rare, cheap to save.
+        if (markers.record(marker)) {
+            // The moments a durable caller persists (accepted, started, a node started or done, an output): rare,
+            // cheap to save. A node's start is one of them: resumed after a restart, it is not announced again.
             sink.snapshot(snapshot());
         }
     }

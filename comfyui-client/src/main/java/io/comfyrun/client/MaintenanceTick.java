@@ -1,6 +1,5 @@
 package io.comfyrun.client;
 
-import io.comfyrun.client.progress.PromptPhase;
 import io.comfyrun.client.tracker.PromptTracker;
 
 import java.time.Duration;
@@ -75,27 +74,22 @@ final class MaintenanceTick {
                 return;
             }
             Instant now = Instant.now();
-            Duration silence = client.settings().silenceReconcile();
+            Instant silentBefore = now.minus(client.settings().silenceReconcile());
+            Duration heartbeat = client.settings().heartbeat();
             boolean anyOrphan = false;
             boolean anyQueued = false;
             boolean anySilent = false;
             for (FollowedPrompt p : prompts.values()) {
-                PromptTracker t = p.tracker();
-                if (t.checkDeadlines(now)) {
-                    if (t.hasPosted()) {
+                int seen = p.tracker().maintain(now, silentBefore, heartbeat);
+                if ((seen & PromptTracker.TIMED_OUT) != 0) {
+                    if ((seen & PromptTracker.POSTED) != 0) {
                         connection.canceller().cancelOnServer(p); // posted: a copy may be queued or running; stop it
                     }
                     continue;
                 }
-                t.heartbeat(client.settings().heartbeat());
-                if (!t.isAccepted()) {
-                    continue;
-                }
-                anyOrphan |= t.isOrphaned();
-                PromptPhase ph = t.phase();
-                anyQueued |= ph == PromptPhase.QUEUED;
-                anySilent |= (ph == PromptPhase.QUEUED || ph == PromptPhase.RUNNING)
-                        && t.lastSignal().plus(silence).isBefore(now);
+                anyOrphan |= (seen & PromptTracker.ORPHANED) != 0;
+                anyQueued |= (seen & PromptTracker.QUEUED) != 0;
+                anySilent |= (seen & PromptTracker.SILENT) != 0;
             }
             ConnectionState st = connection.state();
             boolean polling = st == ConnectionState.POLLING || st == ConnectionState.CONNECTING;

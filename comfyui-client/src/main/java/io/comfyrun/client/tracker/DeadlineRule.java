@@ -77,9 +77,12 @@ enum DeadlineRule {
         return "prompt " + failurePrefix + amount + " (deadline '" + key + "')";
     }
 
+    /** In checking order; values() would copy the array on every check. */
+    private static final DeadlineRule[] ALL = values();
+
     /** The first rule whose deadline has passed at {@code now}, or null. */
     static DeadlineRule passed(Instant now, Times t, Deadlines d) {
-        for (DeadlineRule r : values()) {
+        for (DeadlineRule r : ALL) {
             Instant due = r.due(t, d);
             if (due != null && now.isAfter(due)) {
                 return r;
@@ -91,7 +94,7 @@ enum DeadlineRule {
     /** The earliest instant at which one of these deadlines can pass, or null. */
     static Instant earliest(Times t, Deadlines d) {
         Instant earliest = null;
-        for (DeadlineRule r : values()) {
+        for (DeadlineRule r : ALL) {
             earliest = Deadlines.earliest(earliest, r.due(t, d));
         }
         return earliest;

@@ -77,6 +77,11 @@ public final class PromptTracker implements PromptHandle {
     private boolean eventGap;
     private int historyMisses;
     private PromptResult finalResult;
+    /**
+     * No deadline can pass before this instant (null: not known). A lower bound: a sign of life only moves the
+     * no-signal deadline later; what can move one earlier (acceptance, the POST, the start) clears it.
+     */
+    private Instant noDeadlineBefore;
     private final Set<String> downloaded = new LinkedHashSet<>();
     private Consumer<PromptTracker> onDone = t -> { };
 
@@ -116,6 +121,7 @@ public final class PromptTracker implements PromptHandle {
     /** Restores what a snapshot says (resume). */
     public synchronized void restore(PromptSnapshot s) {
         clock.resumed(s);
+        this.noDeadlineBefore = null;
         this.accepted = true; // possibly: reconcile decides, and never resubmits
         rules.resumed();
         this.announced = true;
@@ -238,6 +244,7 @@ public final class PromptTracker implements PromptHandle {
         }
         this.clientId = newClientId;
         this.posted = true;
+        this.noDeadlineBefore = null;
         if (!accepted) {
             this.method = trackedBy;
             this.trackingNow = trackedBy;
@@ -284,6 +291,7 @@ public final class PromptTracker implements PromptHandle {
             return;
         }
         accepted = true;
+        noDeadlineBefore = null;
         clock.submitted(at);
         signal();
         announce();
@@ -505,12 +513,47 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return false;
         }
+        if (noDeadlineBefore != null && now.isBefore(noDeadlineBefore)) {
+            return false; // the common case, every tick for every prompt in flight: no rule walk, no allocation
+        }
         List<PromptError> errors = clock.timedOut(now, phase, accepted, posted, nodes.current());
         if (errors == null) {
+            Instant next = clock.nextDeadline(phase, accepted, posted);
+            noDeadlineBefore = next == null ? Instant.MAX : next;
             return false;
         }
         finish(Outcome.TIMED_OUT, errors);
         return true;
+    }
+
+    /** What one maintenance tick learned of a prompt ({@link #maintain}): bits, so a tick allocates nothing. */
+    public static final int TIMED_OUT = 1;
+    /** With {@link #TIMED_OUT}: a POST went out, so a copy may be on the server and must be cancelled there. */
+    public static final int POSTED = 2;
+    public static final int ACCEPTED = 4;
+    public static final int ORPHANED = 8;
+    public static final int QUEUED = 16;
+    /** Queued or running, and nothing heard of it since {@code silentBefore}. */
+    public static final int SILENT = 32;
+
+    /**
+     * One maintenance tick for this prompt under one lock acquisition (a tick visits every prompt in flight, 1,000 of
+     * them five times a second): checks the deadlines, emits a heartbeat if due, and says what the reconciler needs.
+     */
+    public synchronized int maintain(Instant now, Instant silentBefore, Duration heartbeatEvery) {
+        if (phase == PromptPhase.DONE) {
+            return 0;
+        }
+        if (checkDeadlines(now)) {
+            return TIMED_OUT | (posted || accepted ? POSTED : 0);
+        }
+        heartbeat(heartbeatEvery);
+        if (!accepted) {
+            return 0;
+        }
+        int bits = ACCEPTED | (orphaned ? ORPHANED : 0) | (phase == PromptPhase.QUEUED ? QUEUED : 0);
+        boolean waiting = phase == PromptPhase.QUEUED || phase == PromptPhase.RUNNING;
+        return waiting && clock.lastSignal().isBefore(silentBefore) ? bits | SILENT : bits;
     }
 
     /** The server reported the end (an event, or the history entry): decided now, or held until the POST answer. */
@@ -570,6 +613,7 @@ public final class PromptTracker implements PromptHandle {
         if (!announced) {
             announced = true;
             accepted = true;
+            noDeadlineBefore = null;
             clock.submitted(Instant.now());
             emit(new PromptEvent.Submitted(promptId, server, method));
         }
@@ -578,6 +622,7 @@ public final class PromptTracker implements PromptHandle {
     private void toRunning() {
         if (phase == PromptPhase.SUBMITTING || phase == PromptPhase.QUEUED) {
             phase = PromptPhase.RUNNING;
+            noDeadlineBefore = null;
             queuePosition = 0;
             clock.started();
         }

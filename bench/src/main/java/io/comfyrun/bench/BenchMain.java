@@ -67,6 +67,15 @@ public final class BenchMain {
                     System.out.println(new EngineBench(new Workflows(root.resolve("bench/workflows")), h).inFlight(n).toJson());
                     System.exit(0);
                 }
+                case "--sequential-only" -> {
+                    // row 1's scenario alone (N prompts one after another, time scale 100, 30 warm-up), printed, docs
+                    // untouched
+                    int n = Integer.parseInt(args[++i]);
+                    OkHttpClient h = new OkHttpClient();
+                    System.out.println(new EngineBench(new Workflows(root.resolve("bench/workflows")), h)
+                            .sequential(100, 30, n).toJson());
+                    System.exit(0);
+                }
                 case "--heap-only" -> {
                     // row 6's first figure alone (retained heap per in-flight prompt, N queued behind a gate), printed,
                     // docs untouched
@@ -91,7 +100,7 @@ public final class BenchMain {
                 }
                 default -> {
                     System.err.println("usage: java -jar comfyrun-bench.jar [--root REPO] [--quick] [--fanout-only]"
-                            + " [--in-flight-only N] [--heap-only N] [--pool-only]");
+                            + " [--sequential-only N] [--in-flight-only N] [--heap-only N] [--pool-only]");
                     System.exit(64);
                 }
             }

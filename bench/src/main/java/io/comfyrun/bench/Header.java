@@ -28,6 +28,10 @@ final class Header {
                 + "**Noise.** The machine is shared and noisy: read percentiles and ratios from one run side by side, "
                 + "never a lone absolute time. Virtual time: the fake's scenario durations are virtual; a time scale of "
                 + "100 makes them run 100× faster.\n\n"
+                + "**Heap.** The benchmark JVM (engine and in-process fake) runs with a fixed 2 GB heap (`-Xms2g -Xmx2g`, "
+                + "as Jenkins controllers are commonly set up) so that G1 does not resize it mid-run, and it takes one "
+                + "full collection between a scenario's setup and its measured phase (as JMH does between iterations): "
+                + "what the setup left live is not copied by young collections inside the measured window.\n\n"
                 + "Run: " + started + ", " + String.format("%.1f", minutes) + " min, " + env.path("cores").asInt()
                 + " cores, Java " + env.path("java").asText() + ", Node " + env.path("node").asText() + ", " + env.path("os").asText()
                 + (quick ? ". **QUICK RUN: small counts, not the published figures.**" : ".") + "\n";

@@ -80,6 +80,8 @@ class ComfyFarmJenkinsTest {
         assertThat(wc.goTo(run.getUrl() + action.getUrlName() + "/").getWebResponse().getStatusCode()).isEqualTo(200);
         assertThat(wc.goTo(run.getUrl() + action.getUrlName() + "/manifestTsv", "text/tab-separated-values").getWebResponse()
                 .getContentAsString()).contains("seed-1\tsuccess").contains("seed-2\tsuccess");
+        assertThat(wc.goTo(run.getUrl() + action.getUrlName() + "/api/json", "application/json").getWebResponse()
+                .getContentAsString()).contains("seed-1").contains("\"done\":true");
     }
 
     @Test

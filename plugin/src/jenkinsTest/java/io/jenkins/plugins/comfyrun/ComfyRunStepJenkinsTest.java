@@ -87,6 +87,9 @@ class ComfyRunStepJenkinsTest {
             org.htmlunit.html.HtmlPage page = wc.getPage(b, a.getUrlName() + "/");
             assertThat(page.getWebResponse().getStatusCode()).isEqualTo(200);
             assertThat(page.asNormalizedText()).contains("Outputs").contains("comfyui-out/");
+            // the action's own remote API, as scripts read every Jenkins page's
+            assertThat(wc.goTo(b.getUrl() + a.getUrlName() + "/api/json", "application/json").getWebResponse()
+                    .getContentAsString()).contains("\"status\":\"SUCCESS\"");
         }
     }
 

@@ -3,6 +3,7 @@ package io.jenkins.plugins.comfyrun;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import hudson.model.Api;
 import hudson.model.Run;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +58,11 @@ public class ComfyBatchAction implements RunAction2 {
     @Override
     public String getDisplayName() {
         return "ComfyUI batch" + (number > 1 ? " " + number : "");
+    }
+
+    /** The exported model at {@code <this page>/api/json} (and xml), as scripts expect of every Jenkins page. */
+    public Api getApi() {
+        return new Api(this);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.comfyrun;
 
+import hudson.model.Api;
 import hudson.model.Run;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -86,6 +87,11 @@ public class ComfyRunAction implements RunAction2 {
     @Override
     public String getDisplayName() {
         return "ComfyUI " + shortId();
+    }
+
+    /** The exported model at {@code <this page>/api/json} (and xml), as scripts expect of every Jenkins page. */
+    public Api getApi() {
+        return new Api(this);
     }
 
     @Override

@@ -18,10 +18,7 @@ import io.comfyrun.client.progress.PromptProgress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -33,7 +30,8 @@ import java.util.function.Function;
  * synchronized; they are short and never block. Its parts, each touched only under this tracker's lock: the nodes
  * ({@link NodeSlots}), the instants and deadlines ({@link PromptClock}), the outcome rules ({@link OutcomeRules},
  * {@link HistoryEntry}), what the listener was told ({@link Announcer}), the place in the queue ({@link QueuePlace}),
- * how it is followed ({@link TrackingRoute}) and the deaf-socket suspicion ({@link SilenceWatch}).
+ * how it is followed ({@link TrackingRoute}), its files ({@link PromptFiles}) and the deaf-socket suspicion
+ * ({@link SilenceWatch}).
  */
 public final class PromptTracker implements PromptHandle {
 
@@ -58,6 +56,7 @@ public final class PromptTracker implements PromptHandle {
     private final QueuePlace queue = new QueuePlace();
     private final TrackingRoute route;
     private final SilenceWatch silence = new SilenceWatch();
+    private final PromptFiles files = new PromptFiles();
     private String promptId;
     private String clientId;
     private PromptPhase phase = PromptPhase.SUBMITTING;
@@ -65,10 +64,8 @@ public final class PromptTracker implements PromptHandle {
     private boolean posted;
     /** execution_success or the end marker arrived over the socket: only the history entry is missing. */
     private boolean endHeard;
-    private final List<OutputRef> outputs = new ArrayList<>(2);
     private boolean cancelRequested;
     private PromptResult finalResult;
-    private final Set<String> downloaded = new LinkedHashSet<>();
     private Consumer<PromptTracker> onDone = t -> { };
 
     public PromptTracker(String promptId, String clientId, URI server, WorkflowNodes workflow, Deadlines deadlines,
@@ -111,7 +108,7 @@ public final class PromptTracker implements PromptHandle {
         rules.resumed();
         this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
         announcer.restore(s.logged(), s.startedAt() != null);
-        this.downloaded.addAll(s.downloaded());
+        files.savedBefore(s.downloaded());
         nodes.restoreBeforeRestart(s.logged());
     }
 
@@ -131,7 +128,7 @@ public final class PromptTracker implements PromptHandle {
     public synchronized PromptProgress progress() {
         double f = phase == PromptPhase.DONE && finalResult != null && finalResult.isSuccess() ? 1.0 : nodes.fraction();
         return new PromptProgress(promptId, phase, queue.position(), queue.total(), nodes.progress(), nodes.current(),
-                f, clock.eta(phase, f), outputs, route.method());
+                f, clock.eta(phase, f), files.produced(), route.method());
     }
 
     @Override
@@ -148,14 +145,14 @@ public final class PromptTracker implements PromptHandle {
     @Override
     public synchronized PromptSnapshot snapshot() {
         return new PromptSnapshot(server, clientId, promptId, clock.deadlines(), clock.createdAt(),
-                clock.submittedAt(), clock.startedAt(), announcer.delivered(), downloaded, nodeLines);
+                clock.submittedAt(), clock.startedAt(), announcer.delivered(), files.saved(), nodeLines);
     }
 
     @Override
     public void downloaded(OutputRef output) {
         PromptSnapshot s;
         synchronized (this) {
-            if (!downloaded.add(output.path())) {
+            if (!files.saved(output.path())) {
                 return;
             }
             s = snapshot();
@@ -270,7 +267,7 @@ public final class PromptTracker implements PromptHandle {
         }
         accepted = true;
         clock.submitted(at);
-        signal();
+        clock.signal();
         announce();
         if (phase == PromptPhase.SUBMITTING) {
             phase = PromptPhase.QUEUED;
@@ -284,7 +281,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return Next.NOTHING;
         }
-        signal();
+        clock.signal();
         silence.heard();
         announce();
         if (m instanceof ServerMessage.ExecutionStart) {
@@ -316,7 +313,7 @@ public final class PromptTracker implements PromptHandle {
             boolean fromCache = nodes.isCached(ex.node());
             List<OutputRef> produced = ResultParts.outputs(ex.node(), ex.output());
             if (!produced.isEmpty()) {
-                addOutputs(produced);
+                files.produced(produced);
                 announcer.emit(new PromptEvent.OutputProduced(promptId, nodes.ref(ex.node()), produced, fromCache));
             }
         } else if (m instanceof ServerMessage.ExecutionSuccess) {
@@ -397,7 +394,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return;
         }
-        signal();
+        clock.signal();
         announce();
         HistoryEntry h = HistoryEntry.parse(entry);
         for (List<String> batch : h.cachedBatches()) {
@@ -412,9 +409,9 @@ public final class PromptTracker implements PromptHandle {
             // Every node that ran is done; those with outputs first finish, then their files are reported.
             nodes.finishedPerHistory(h);
         }
-        h.outputsNotIn(outputs).forEach((nodeId, list) -> {
+        h.outputsNotIn(files.produced()).forEach((nodeId, list) -> {
             boolean fromCache = nodes.isCached(nodeId);
-            addOutputs(list);
+            files.produced(list);
             announcer.emit(new PromptEvent.OutputProduced(promptId, nodes.ref(nodeId), list, fromCache));
         });
         conclude(OutcomeRules.ofHistory(h, nodes, cancelRequested));
@@ -424,7 +421,7 @@ public final class PromptTracker implements PromptHandle {
 
     /** A sign of life that changes nothing else (a preview frame about this prompt). */
     public synchronized void touch() {
-        signal();
+        clock.signal();
         silence.heard();
     }
 
@@ -455,10 +452,7 @@ public final class PromptTracker implements PromptHandle {
         }
     }
 
-    /**
-     * The earliest instant at which one of this prompt's deadlines can pass in its current phase (connect and
-     * submit before acceptance; queued or running, no-signal and total after), or null if none applies.
-     */
+    /** The earliest instant one of its deadlines can pass (see {@link PromptClock#nextDeadline}); null once done. */
     public synchronized Instant nextDeadline() {
         return phase == PromptPhase.DONE ? null : clock.nextDeadline(phase, accepted, posted);
     }
@@ -500,8 +494,8 @@ public final class PromptTracker implements PromptHandle {
     }
 
     /**
-     * A status frame says {@code remaining} prompts (every user's, running and pending) are left: a queued prompt of
-     * ours cannot be further back than that. Costs nothing; the exact position comes from /queue when ours change.
+     * A status frame says {@code remaining} prompts are left (see {@link QueuePlace#atMost}). Costs nothing; the exact
+     * position comes from /queue when ours change.
      */
     public synchronized void queueAtMost(int remaining) {
         if (phase != PromptPhase.QUEUED || !accepted || remaining <= 0) {
@@ -523,13 +517,9 @@ public final class PromptTracker implements PromptHandle {
 
     // ---------------------------------------------------------------- internals
 
-    private void signal() {
-        clock.signal();
-    }
-
     /** {@code /queue} lists the prompt: a sign of life, and proof the server has it. */
     private void seenInQueue() {
-        signal();
+        clock.signal();
         queue.listed();
         if (!accepted) {
             accepted(Instant.now());
@@ -552,21 +542,13 @@ public final class PromptTracker implements PromptHandle {
         }
     }
 
-    private void addOutputs(List<OutputRef> more) {
-        for (OutputRef o : more) {
-            if (!outputs.contains(o)) {
-                outputs.add(o);
-            }
-        }
-    }
-
     private void finish(Outcome outcome, List<PromptError> errors) {
         if (outcome == Outcome.SUCCESS) {
             nodes.finishRunning();
         }
         phase = PromptPhase.DONE;
         PromptResult r = new PromptResult(outcome, promptId, server, route.method(), clock.sinceSubmitted(),
-                nodes.runs(), outputs, errors);
+                nodes.runs(), files.produced(), errors);
         finalResult = r;
         onDone.accept(this);
         announcer.emit(new PromptEvent.Finished(promptId, r));

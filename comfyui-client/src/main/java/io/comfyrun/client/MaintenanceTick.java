@@ -1,6 +1,6 @@
 package io.comfyrun.client;
 
-import io.comfyrun.client.tracker.PromptTracker;
+import io.comfyrun.client.tracker.TickFindings;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -81,15 +81,15 @@ final class MaintenanceTick {
             boolean anySilent = false;
             for (FollowedPrompt p : prompts.values()) {
                 int seen = p.tracker().maintain(now, silentBefore, heartbeat);
-                if ((seen & PromptTracker.TIMED_OUT) != 0) {
-                    if ((seen & PromptTracker.POSTED) != 0) {
+                if (TickFindings.has(seen, TickFindings.TIMED_OUT)) {
+                    if (TickFindings.has(seen, TickFindings.POSTED)) {
                         connection.canceller().cancelOnServer(p); // posted: a copy may be queued or running; stop it
                     }
                     continue;
                 }
-                anyOrphan |= (seen & PromptTracker.ORPHANED) != 0;
-                anyQueued |= (seen & PromptTracker.QUEUED) != 0;
-                anySilent |= (seen & PromptTracker.SILENT) != 0;
+                anyOrphan |= TickFindings.has(seen, TickFindings.ORPHANED);
+                anyQueued |= TickFindings.has(seen, TickFindings.QUEUED);
+                anySilent |= TickFindings.has(seen, TickFindings.SILENT);
             }
             ConnectionState st = connection.state();
             boolean polling = st == ConnectionState.POLLING || st == ConnectionState.CONNECTING;

@@ -1,5 +1,7 @@
 package io.comfyrun.client;
 
+import java.io.IOException;
+import java.net.URI;
 import java.util.Optional;
 
 /**
@@ -11,6 +13,8 @@ import java.util.Optional;
  * volatile and each is written as a whole (a stale read only delays a probe, never enables a missing feature).
  */
 final class ServerVersion {
+
+    private static final System.Logger LOG = System.getLogger(ServerVersion.class.getName());
 
     /** A feature of the server: present, absent, or not known yet. */
     enum Support { YES, NO, UNKNOWN }
@@ -30,6 +34,20 @@ final class ServerVersion {
     void probedFeaturesRoute(boolean present) {
         if (clientPromptIds == Support.UNKNOWN) {
             clientPromptIds = present ? Support.YES : Support.NO;
+        }
+    }
+
+    /** Probes the {@code /features} route (an io thread, after a health check that did not tell the version). */
+    void probeFeaturesRoute(ComfyHttpApi http, URI server) {
+        try {
+            http.features();
+            probedFeaturesRoute(true);
+        } catch (ComfyHttpException e) {
+            if (e.status() == 404) {
+                probedFeaturesRoute(false);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "feature probe of {0} failed: {1}", server, e.toString());
         }
     }
 

@@ -12,8 +12,6 @@ import okhttp3.WebSocketListener;
 import okio.ByteString;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -49,15 +47,12 @@ final class SocketSession {
     /** Bumped whenever the current socket stops being ours; a listener of an older generation is ignored. */
     private int generation;
     private CompletableFuture<Void> ready;
-    private int reconnectAttempt;
-    private long downSinceNanos = -1;
-    private boolean reconnectScheduled;
+    private final Reconnects reconnects = new Reconnects();
     /** A re-subscription opened a socket that has not received a single frame yet. */
     private boolean unprovenResubscribe;
 
     /** Why the last health check failed (a TLS trust error, a timeout...); written by io threads, read anywhere. */
     private volatile String lastConnectError;
-    private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong deafRotations = new AtomicLong();
     private final AtomicLong resubscribes = new AtomicLong();
 
@@ -96,7 +91,7 @@ final class SocketSession {
     }
 
     long reconnects() {
-        return reconnects.get();
+        return reconnects.count();
     }
 
     long deafRotations() {
@@ -140,7 +135,7 @@ final class SocketSession {
             lastConnectError = null;
             version.learned(Json.text(stats.path("system"), "comfyui_version"));
             if (!version.known()) {
-                probeFeatures();
+                version.probeFeaturesRoute(http, config.baseUrl());
             }
         } catch (IOException e) {
             lastConnectError = "GET /system_stats failed: " + e;
@@ -170,19 +165,6 @@ final class SocketSession {
             return;
         }
         openSocket(mine);
-    }
-
-    private void probeFeatures() {
-        try {
-            http.features();
-            version.probedFeaturesRoute(true);
-        } catch (ComfyHttpException e) {
-            if (e.status() == 404) {
-                version.probedFeaturesRoute(false);
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "feature probe of {0} failed: {1}", config.baseUrl(), e.toString());
-        }
     }
 
     private void openSocket(CompletableFuture<Void> readyWhenDecided) {
@@ -238,9 +220,7 @@ final class SocketSession {
                     return;
                 }
                 state = ConnectionState.OPEN;
-                reconnectAttempt = 0;
-                down = downSinceNanos;
-                downSinceNanos = -1;
+                down = reconnects.opened();
             }
             ws.send(FEATURE_FLAGS);
             if (readyWhenDecided != null) {
@@ -249,10 +229,7 @@ final class SocketSession {
                 // registered (onMessage completes this); the grace only covers a server that never sends one.
                 conn.schedule(() -> readyWhenDecided.complete(null), FIRST_FRAME_GRACE_MS);
             }
-            if (down >= 0) {
-                reconnects.incrementAndGet();
-            }
-            conn.events().opened(down >= 0 ? Duration.ofNanos(System.nanoTime() - down) : null);
+            conn.events().opened(down >= 0 ? reconnects.cameBack(down) : null);
         }
 
         @Override
@@ -278,20 +255,9 @@ final class SocketSession {
                 LOG.log(System.Logger.Level.DEBUG, "oversized binary WebSocket frame from {0} ({1} bytes, type {2})",
                         config.baseUrl(), bytes.size(), bytes.getByte(3));
             }
-            // Binary frames switch on the first uint32 (§5). Type 4 names its prompt in a metadata header; previews
-            // are never outputs, so only the sign of life is kept.
-            int type = bytes.getByte(0) << 24 | (bytes.getByte(1) & 0xff) << 16 | (bytes.getByte(2) & 0xff) << 8
-                    | bytes.getByte(3) & 0xff;
-            if (type == 4) {
-                long len = (bytes.getByte(4) & 0xffL) << 24 | (bytes.getByte(5) & 0xff) << 16
-                        | (bytes.getByte(6) & 0xff) << 8 | bytes.getByte(7) & 0xff;
-                if (len > 0 && len <= bytes.size() - 8) {
-                    String meta = bytes.substring(8, 8 + (int) len).string(StandardCharsets.UTF_8);
-                    String pid = Json.text(Json.parseLenient(meta), "prompt_id");
-                    if (pid != null) {
-                        conn.events().previewOf(pid);
-                    }
-                }
+            String pid = BinaryFrames.promptOf(bytes);
+            if (pid != null) {
+                conn.events().previewOf(pid);
             }
         }
 
@@ -330,9 +296,7 @@ final class SocketSession {
             socket = null;
             wasOpen = state == ConnectionState.OPEN;
             state = ConnectionState.POLLING;
-            if (downSinceNanos < 0) {
-                downSinceNanos = System.nanoTime();
-            }
+            reconnects.down();
         }
         LOG.log(System.Logger.Level.DEBUG, "WebSocket to {0} down: {1}", config.baseUrl(), reason);
         if (readyWhenDecided != null) {
@@ -349,7 +313,7 @@ final class SocketSession {
     private void scheduleReconnect() {
         int attempt;
         synchronized (lock) {
-            if (reconnectScheduled || state == ConnectionState.CLOSED || state == ConnectionState.OPEN
+            if (reconnects.scheduled() || state == ConnectionState.CLOSED || state == ConnectionState.OPEN
                     || config.mode() == TrackingMode.POLL_ONLY) {
                 return;
             }
@@ -358,8 +322,7 @@ final class SocketSession {
                 ready = null;
                 return;
             }
-            reconnectScheduled = true;
-            attempt = reconnectAttempt++;
+            attempt = reconnects.schedule();
         }
         long ceiling = Backoff.reconnectCeiling(attempt, conn.settings().reconnectCap(),
                 conn.settings().reconnectCapWhilePolling());
@@ -370,7 +333,7 @@ final class SocketSession {
 
     private void reconnect() {
         synchronized (lock) {
-            reconnectScheduled = false;
+            reconnects.due();
             if (state == ConnectionState.CLOSED || state == ConnectionState.OPEN) {
                 return;
             }

@@ -219,8 +219,17 @@ final class NodeSlots {
                     if (s.state == NodeState.PENDING) {
                         s.state = NodeState.RUNNING;
                         s.startSeen = false;
-                        current = s;
                     }
+                }
+            }
+        }
+        // The markers come in no set order (a node's end may be read before its start): the current node is chosen
+        // once they are all applied.
+        if (current == null || current.state != NodeState.RUNNING) {
+            current = null;
+            for (Slot s : slots.values()) {
+                if (s.state == NodeState.RUNNING) {
+                    current = s;
                 }
             }
         }

@@ -25,6 +25,11 @@ final class PromptClock {
     private Instant startedAt;
     private long startedNanos;
     private Instant lastSignal;
+    /**
+     * No deadline can pass before this instant (null: not known). A lower bound: a sign of life only moves the
+     * no-signal deadline later; what can move one earlier (acceptance, the POST, the start) clears it.
+     */
+    private Instant noDeadlineBefore;
 
     PromptClock(Instant createdAt, Deadlines deadlines) {
         this.createdAt = createdAt;
@@ -57,8 +62,14 @@ final class PromptClock {
         lastSignal = Instant.now();
     }
 
-    /** The server has the prompt (first time only). */
+    /** A POST goes out: the deadlines that apply may change. */
+    void posting() {
+        noDeadlineBefore = null;
+    }
+
+    /** The server has the prompt (its instant is kept the first time only). */
     void submitted(Instant at) {
+        noDeadlineBefore = null;
         if (submittedAt == null) {
             submittedAt = at;
         }
@@ -66,6 +77,7 @@ final class PromptClock {
 
     /** The prompt started running: its ETA counts from now, its running deadline from the first start. */
     void started() {
+        noDeadlineBefore = null;
         if (startedAt == null) {
             startedAt = Instant.now();
         }
@@ -81,6 +93,7 @@ final class PromptClock {
         startedAt = s.startedAt();
         startedNanos = System.nanoTime();
         lastSignal = Instant.now();
+        noDeadlineBefore = null;
     }
 
     /** Time since the server got the prompt (or since it was created, if it never did). */
@@ -110,9 +123,24 @@ final class PromptClock {
 
     /**
      * The errors of a deadline passed at {@code now}, or null if none did. Before the server accepted the prompt only
-     * 'total' applies here ('connect' and 'submit' are the submitter's).
+     * 'total' applies here ('connect' and 'submit' are the submitter's). Until the earliest deadline can pass (the
+     * common case, every tick for every prompt in flight) no rule is walked and nothing is allocated.
      */
-    List<PromptError> timedOut(Instant now, PromptPhase phase, boolean accepted, boolean posted, NodeRef running) {
+    List<PromptError> deadlinePassed(Instant now, PromptPhase phase, boolean accepted, boolean posted,
+                                     NodeRef running) {
+        if (noDeadlineBefore != null && now.isBefore(noDeadlineBefore)) {
+            return null;
+        }
+        List<PromptError> errors = timedOut(now, phase, accepted, posted, running);
+        if (errors == null) {
+            Instant next = nextDeadline(phase, accepted, posted);
+            noDeadlineBefore = next == null ? Instant.MAX : next;
+        }
+        return errors;
+    }
+
+    private List<PromptError> timedOut(Instant now, PromptPhase phase, boolean accepted, boolean posted,
+                                       NodeRef running) {
         if (!accepted) {
             return DeadlineRule.totalPassedBeforeAcceptance(now, createdAt, deadlines)
                     ? OutcomeRules.timedOutBeforeAccepted(deadlines, posted) : null;

@@ -18,10 +18,7 @@ import io.comfyrun.client.progress.PromptProgress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -32,7 +29,8 @@ import java.util.function.Function;
  * {@link PromptEvent}s. It does no I/O; its {@link io.comfyrun.client.ServerConnection} does. All mutators are
  * synchronized; they are short and never block. Its parts, each touched only under this tracker's lock: the nodes
  * ({@link NodeSlots}), the instants and deadlines ({@link PromptClock}), the outcome rules ({@link OutcomeRules},
- * {@link HistoryEntry}), the markers of the events delivered ({@link DeliveredMarkers}) and the deaf-socket suspicion
+ * {@link HistoryEntry}), what the listener was told ({@link Announcer}), the place in the queue ({@link QueuePlace}),
+ * how it is followed ({@link TrackingRoute}), its files ({@link PromptFiles}) and the deaf-socket suspicion
  * ({@link SilenceWatch}).
  */
 public final class PromptTracker implements PromptHandle {
@@ -54,8 +52,11 @@ public final class PromptTracker implements PromptHandle {
     private final NodeSlots nodes;
     private final PromptClock clock;
     private final OutcomeRules rules = new OutcomeRules();
-    private final DeliveredMarkers markers = new DeliveredMarkers();
+    private final Announcer announcer;
+    private final QueuePlace queue = new QueuePlace();
+    private final TrackingRoute route;
     private final SilenceWatch silence = new SilenceWatch();
+    private final PromptFiles files = new PromptFiles();
     private String promptId;
     private String clientId;
     private PromptPhase phase = PromptPhase.SUBMITTING;
@@ -63,26 +64,8 @@ public final class PromptTracker implements PromptHandle {
     private boolean posted;
     /** execution_success or the end marker arrived over the socket: only the history entry is missing. */
     private boolean endHeard;
-    private boolean announced;
-    private boolean startedAnnounced;
-    private long lastEmitNanos = System.nanoTime();
-    private int queuePosition;
-    private int queueTotal;
-    private final List<OutputRef> outputs = new ArrayList<>(2);
-    private TrackingMethod method;
-    private TrackingMethod trackingNow;
     private boolean cancelRequested;
-    private boolean orphaned;
-    /** The WebSocket was down at some point while in flight: {@code executed} messages may have been missed. */
-    private boolean eventGap;
-    private int historyMisses;
     private PromptResult finalResult;
-    /**
-     * No deadline can pass before this instant (null: not known). A lower bound: a sign of life only moves the
-     * no-signal deadline later; what can move one earlier (acceptance, the POST, the start) clears it.
-     */
-    private Instant noDeadlineBefore;
-    private final Set<String> downloaded = new LinkedHashSet<>();
     private Consumer<PromptTracker> onDone = t -> { };
 
     public PromptTracker(String promptId, String clientId, URI server, WorkflowNodes workflow, Deadlines deadlines,
@@ -92,9 +75,9 @@ public final class PromptTracker implements PromptHandle {
         this.clientId = clientId;
         this.server = server;
         this.clock = new PromptClock(createdAt, deadlines);
-        this.method = method;
-        this.trackingNow = method;
+        this.route = new TrackingRoute(method);
         this.sink = new EventSink(listener, listenerExecutor);
+        this.announcer = new Announcer(sink, this::snapshot);
         this.canceller = canceller;
         this.nodeLines = workflow.toSnapshot();
         this.nodes = new NodeSlots(workflow, new NodeMoments());
@@ -104,12 +87,12 @@ public final class PromptTracker implements PromptHandle {
     private final class NodeMoments implements NodeSlots.NodeEvents {
         @Override
         public void nodeStarted(NodeRef node) {
-            emit(new PromptEvent.NodeStarted(promptId, node));
+            announcer.emit(new PromptEvent.NodeStarted(promptId, node));
         }
 
         @Override
         public void nodeFinished(NodeRef node, long millis) {
-            emit(new PromptEvent.NodeFinished(promptId, node, millis));
+            announcer.emit(new PromptEvent.NodeFinished(promptId, node, millis));
         }
     }
 
@@ -121,14 +104,11 @@ public final class PromptTracker implements PromptHandle {
     /** Restores what a snapshot says (resume). */
     public synchronized void restore(PromptSnapshot s) {
         clock.resumed(s);
-        this.noDeadlineBefore = null;
         this.accepted = true; // possibly: reconcile decides, and never resubmits
         rules.resumed();
-        this.announced = true;
         this.phase = s.startedAt() != null ? PromptPhase.RUNNING : PromptPhase.QUEUED;
-        this.startedAnnounced = s.startedAt() != null;
-        markers.restore(s.logged());
-        this.downloaded.addAll(s.downloaded());
+        announcer.restore(s.logged(), s.startedAt() != null);
+        files.savedBefore(s.downloaded());
         nodes.restoreBeforeRestart(s.logged());
     }
 
@@ -147,8 +127,8 @@ public final class PromptTracker implements PromptHandle {
     @Override
     public synchronized PromptProgress progress() {
         double f = phase == PromptPhase.DONE && finalResult != null && finalResult.isSuccess() ? 1.0 : nodes.fraction();
-        return new PromptProgress(promptId, phase, queuePosition, queueTotal, nodes.progress(), nodes.current(), f,
-                clock.eta(phase, f), outputs, method);
+        return new PromptProgress(promptId, phase, queue.position(), queue.total(), nodes.progress(), nodes.current(),
+                f, clock.eta(phase, f), files.produced(), route.method());
     }
 
     @Override
@@ -165,14 +145,14 @@ public final class PromptTracker implements PromptHandle {
     @Override
     public synchronized PromptSnapshot snapshot() {
         return new PromptSnapshot(server, clientId, promptId, clock.deadlines(), clock.createdAt(),
-                clock.submittedAt(), clock.startedAt(), markers.all(), downloaded, nodeLines);
+                clock.submittedAt(), clock.startedAt(), announcer.delivered(), files.saved(), nodeLines);
     }
 
     @Override
     public void downloaded(OutputRef output) {
         PromptSnapshot s;
         synchronized (this) {
-            if (!downloaded.add(output.path())) {
+            if (!files.saved(output.path())) {
                 return;
             }
             s = snapshot();
@@ -204,7 +184,7 @@ public final class PromptTracker implements PromptHandle {
     }
 
     public synchronized boolean isOrphaned() {
-        return orphaned;
+        return route.orphaned();
     }
 
     /** The socket told this prompt's end (execution_success or the end marker); only its history entry is missing. */
@@ -214,10 +194,6 @@ public final class PromptTracker implements PromptHandle {
 
     public synchronized String clientId() {
         return clientId;
-    }
-
-    public synchronized Instant lastSignal() {
-        return clock.lastSignal();
     }
 
     public Deadlines deadlines() {
@@ -244,10 +220,9 @@ public final class PromptTracker implements PromptHandle {
         }
         this.clientId = newClientId;
         this.posted = true;
-        this.noDeadlineBefore = null;
+        clock.posting();
         if (!accepted) {
-            this.method = trackedBy;
-            this.trackingNow = trackedBy;
+            route.postingWith(trackedBy);
         }
         return true;
     }
@@ -291,9 +266,8 @@ public final class PromptTracker implements PromptHandle {
             return;
         }
         accepted = true;
-        noDeadlineBefore = null;
         clock.submitted(at);
-        signal();
+        clock.signal();
         announce();
         if (phase == PromptPhase.SUBMITTING) {
             phase = PromptPhase.QUEUED;
@@ -307,7 +281,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return Next.NOTHING;
         }
-        signal();
+        clock.signal();
         silence.heard();
         announce();
         if (m instanceof ServerMessage.ExecutionStart) {
@@ -315,36 +289,36 @@ public final class PromptTracker implements PromptHandle {
         } else if (m instanceof ServerMessage.ExecutionCached c) {
             toRunning();
             List<NodeRef> cached = nodes.cached(c.nodes());
-            markers.cached(cached);
-            announceStarted(cached);
+            announcer.cached(cached);
+            announcer.started(promptId, cached);
         } else if (m instanceof ServerMessage.Executing e) {
             if (e.node() == null) {
                 endHeard = true;
                 return Next.NEEDS_HISTORY; // end marker without a terminal event before it: ask history
             }
             toRunning();
-            announceStarted(List.of());
+            announcer.started(promptId, List.of());
             nodes.executing(e.node());
         } else if (m instanceof ServerMessage.Progress p) {
             toRunning();
-            announceStarted(List.of());
+            announcer.started(promptId, List.of());
             NodeRef node = nodes.step(p.node(), p.value(), p.max());
             double f = nodes.fraction();
-            emit(new PromptEvent.StepProgress(promptId, node, p.value(), p.max(), f, clock.eta(phase, f)));
+            announcer.emit(new PromptEvent.StepProgress(promptId, node, p.value(), p.max(), f, clock.eta(phase, f)));
         } else if (m instanceof ServerMessage.ProgressState ps) {
             toRunning();
-            announceStarted(List.of());
+            announcer.started(promptId, List.of());
             nodes.progressState(ps.nodes());
         } else if (m instanceof ServerMessage.Executed ex) {
             boolean fromCache = nodes.isCached(ex.node());
             List<OutputRef> produced = ResultParts.outputs(ex.node(), ex.output());
             if (!produced.isEmpty()) {
-                addOutputs(produced);
-                emit(new PromptEvent.OutputProduced(promptId, nodes.ref(ex.node()), produced, fromCache));
+                files.produced(produced);
+                announcer.emit(new PromptEvent.OutputProduced(promptId, nodes.ref(ex.node()), produced, fromCache));
             }
         } else if (m instanceof ServerMessage.ExecutionSuccess) {
             endHeard = true;
-            if (OutcomeRules.successNeedsHistory(eventGap, method)) {
+            if (route.successNeedsHistory()) {
                 return Next.NEEDS_HISTORY; // read at the end marker or the next reconcile
             }
             return conclude(OutcomeRules.SUCCESS);
@@ -367,14 +341,12 @@ public final class PromptTracker implements PromptHandle {
             return false;
         }
         seenInQueue();
-        boolean moved = position != queuePosition;
-        boolean changed = moved || total != queueTotal;
-        queuePosition = position;
-        queueTotal = total;
+        boolean moved = position != queue.position();
+        boolean changed = queue.pending(position, total);
         if (moved && phase == PromptPhase.QUEUED) {
             // Only a move is news to the listener: with many prompts of ours queued, each acceptance changes the
             // total for all of them (1,000 events per /queue read at 1,000 in flight) while no position moves.
-            emit(new PromptEvent.Queued(promptId, position, total));
+            announcer.emit(new PromptEvent.Queued(promptId, position, total));
         }
         return changed;
     }
@@ -385,10 +357,10 @@ public final class PromptTracker implements PromptHandle {
             return false;
         }
         seenInQueue();
-        queueTotal = total;
+        queue.running(total);
         if (phase != PromptPhase.RUNNING) {
             toRunning();
-            announceStarted(List.of());
+            announcer.started(promptId, List.of());
             return true;
         }
         return false;
@@ -405,12 +377,12 @@ public final class PromptTracker implements PromptHandle {
 
     /** The socket is being replaced on purpose (no drop to report): events in between may be missed. */
     public synchronized void missedEvents() {
-        eventGap = true;
+        route.eventGap();
     }
 
     /** Neither queued nor in history; returns the number of such misses in a row. */
     public synchronized int historyMiss() {
-        return ++historyMisses;
+        return queue.missed();
     }
 
     /**
@@ -422,25 +394,25 @@ public final class PromptTracker implements PromptHandle {
         if (phase == PromptPhase.DONE) {
             return;
         }
-        signal();
+        clock.signal();
         announce();
         HistoryEntry h = HistoryEntry.parse(entry);
         for (List<String> batch : h.cachedBatches()) {
             List<NodeRef> cached = nodes.cachedPerHistory(batch);
-            markers.cached(cached);
             toRunning();
-            announceStarted(cached);
+            announcer.cached(cached);
+            announcer.started(promptId, cached);
         }
         toRunning();
-        announceStarted(List.of());
+        announcer.started(promptId, List.of());
         if (h.succeeded()) {
             // Every node that ran is done; those with outputs first finish, then their files are reported.
             nodes.finishedPerHistory(h);
         }
-        h.outputsNotIn(outputs).forEach((nodeId, list) -> {
+        h.outputsNotIn(files.produced()).forEach((nodeId, list) -> {
             boolean fromCache = nodes.isCached(nodeId);
-            addOutputs(list);
-            emit(new PromptEvent.OutputProduced(promptId, nodes.ref(nodeId), list, fromCache));
+            files.produced(list);
+            announcer.emit(new PromptEvent.OutputProduced(promptId, nodes.ref(nodeId), list, fromCache));
         });
         conclude(OutcomeRules.ofHistory(h, nodes, cancelRequested));
     }
@@ -449,111 +421,66 @@ public final class PromptTracker implements PromptHandle {
 
     /** A sign of life that changes nothing else (a preview frame about this prompt). */
     public synchronized void touch() {
-        signal();
+        clock.signal();
         silence.heard();
     }
 
     public synchronized void connectionLost(String reason) {
-        eventGap = true;
+        route.eventGap();
         if (phase != PromptPhase.DONE) {
-            emit(new PromptEvent.ConnectionLost(promptId, server, reason));
+            announcer.emit(new PromptEvent.ConnectionLost(promptId, server, reason));
         }
     }
 
     public synchronized void connectionRestored(Duration downFor) {
         if (phase != PromptPhase.DONE) {
-            emit(new PromptEvent.ConnectionRestored(promptId, server, downFor));
+            announcer.emit(new PromptEvent.ConnectionRestored(promptId, server, downFor));
         }
     }
 
     /** Tracking switched (WebSocket ⇄ polling) while this prompt was in flight. */
     public synchronized void trackedBy(TrackingMethod now) {
-        if (phase == PromptPhase.DONE) {
-            return;
-        }
-        if (now == trackingNow) {
-            return;
-        }
-        trackingNow = now;
-        method = method.combine(now);
-        if (accepted) {
-            emit(new PromptEvent.TrackingChanged(promptId, now));
+        if (phase != PromptPhase.DONE && route.switchTo(now) && accepted) {
+            announcer.emit(new PromptEvent.TrackingChanged(promptId, now));
         }
     }
 
     /** The socket this prompt's events go to is gone for good (clientId rotated): follow it by polling. */
     public synchronized void orphan() {
-        if (!orphaned && phase != PromptPhase.DONE) {
-            orphaned = true;
+        if (phase != PromptPhase.DONE && route.orphan()) {
             trackedBy(TrackingMethod.POLLING);
         }
     }
 
-    /** Emits a heartbeat if nothing was emitted for {@code every}. */
-    public synchronized void heartbeat(Duration every) {
-        if ((phase == PromptPhase.QUEUED || phase == PromptPhase.RUNNING) && accepted
-                && System.nanoTime() - lastEmitNanos >= every.toNanos()) {
-            emit(new PromptEvent.Heartbeat(promptId, phase, clock.sinceSubmitted()));
-        }
-    }
-
-    /**
-     * The earliest instant at which one of this prompt's deadlines can pass in its current phase (connect and
-     * submit before acceptance; queued or running, no-signal and total after), or null if none applies.
-     */
+    /** The earliest instant one of its deadlines can pass (see {@link PromptClock#nextDeadline}); null once done. */
     public synchronized Instant nextDeadline() {
         return phase == PromptPhase.DONE ? null : clock.nextDeadline(phase, accepted, posted);
     }
 
     /**
-     * Checks the queued, running, no-signal and total deadlines; finishes as TIMED_OUT if one passed. Before the server
-     * accepted the prompt only 'total' applies here ('connect' and 'submit' are the submitter's).
-     */
-    public synchronized boolean checkDeadlines(Instant now) {
-        if (phase == PromptPhase.DONE) {
-            return false;
-        }
-        if (noDeadlineBefore != null && now.isBefore(noDeadlineBefore)) {
-            return false; // the common case, every tick for every prompt in flight: no rule walk, no allocation
-        }
-        List<PromptError> errors = clock.timedOut(now, phase, accepted, posted, nodes.current());
-        if (errors == null) {
-            Instant next = clock.nextDeadline(phase, accepted, posted);
-            noDeadlineBefore = next == null ? Instant.MAX : next;
-            return false;
-        }
-        finish(Outcome.TIMED_OUT, errors);
-        return true;
-    }
-
-    /** What one maintenance tick learned of a prompt ({@link #maintain}): bits, so a tick allocates nothing. */
-    public static final int TIMED_OUT = 1;
-    /** With {@link #TIMED_OUT}: a POST went out, so a copy may be on the server and must be cancelled there. */
-    public static final int POSTED = 2;
-    public static final int ACCEPTED = 4;
-    public static final int ORPHANED = 8;
-    public static final int QUEUED = 16;
-    /** Queued or running, and nothing heard of it since {@code silentBefore}. */
-    public static final int SILENT = 32;
-
-    /**
-     * One maintenance tick for this prompt under one lock acquisition (a tick visits every prompt in flight, 1,000 of
-     * them five times a second): checks the deadlines, emits a heartbeat if due, and says what the reconciler needs.
+     * One maintenance tick for this prompt under one lock acquisition, allocating nothing in the common case: ends it
+     * TIMED_OUT if a deadline passed ({@link PromptClock#deadlinePassed}), emits a heartbeat if nothing was emitted for
+     * {@code heartbeatEvery}, and says what the reconciler needs, as {@link TickFindings} bits.
      */
     public synchronized int maintain(Instant now, Instant silentBefore, Duration heartbeatEvery) {
         if (phase == PromptPhase.DONE) {
             return 0;
         }
-        if (checkDeadlines(now)) {
-            return TIMED_OUT | (posted || accepted ? POSTED : 0);
+        List<PromptError> late = clock.deadlinePassed(now, phase, accepted, posted, nodes.current());
+        if (late != null) {
+            finish(Outcome.TIMED_OUT, late);
+            return TickFindings.TIMED_OUT | (posted || accepted ? TickFindings.POSTED : 0);
         }
-        heartbeat(heartbeatEvery);
         if (!accepted) {
             return 0;
         }
-        int bits = ACCEPTED | (orphaned ? ORPHANED : 0) | (phase == PromptPhase.QUEUED ? QUEUED : 0);
         boolean waiting = phase == PromptPhase.QUEUED || phase == PromptPhase.RUNNING;
-        return waiting && clock.lastSignal().isBefore(silentBefore) ? bits | SILENT : bits;
+        if (waiting && announcer.quietFor(heartbeatEvery)) {
+            announcer.emit(new PromptEvent.Heartbeat(promptId, phase, clock.sinceSubmitted()));
+        }
+        int bits = TickFindings.ACCEPTED | (route.orphaned() ? TickFindings.ORPHANED : 0)
+                | (phase == PromptPhase.QUEUED ? TickFindings.QUEUED : 0);
+        return waiting && clock.lastSignal().isBefore(silentBefore) ? bits | TickFindings.SILENT : bits;
     }
 
     /** The server reported the end (an event, or the history entry): decided now, or held until the POST answer. */
@@ -567,17 +494,15 @@ public final class PromptTracker implements PromptHandle {
     }
 
     /**
-     * A status frame says {@code remaining} prompts (every user's, running and pending) are left: a queued prompt of
-     * ours cannot be further back than that. Costs nothing; the exact position comes from /queue when ours change.
+     * A status frame says {@code remaining} prompts are left (see {@link QueuePlace#atMost}). Costs nothing; the exact
+     * position comes from /queue when ours change.
      */
     public synchronized void queueAtMost(int remaining) {
         if (phase != PromptPhase.QUEUED || !accepted || remaining <= 0) {
             return;
         }
-        queueTotal = remaining;
-        if (queuePosition > remaining) {
-            queuePosition = remaining;
-            emit(new PromptEvent.Queued(promptId, queuePosition, queueTotal));
+        if (queue.atMost(remaining)) {
+            announcer.emit(new PromptEvent.Queued(promptId, remaining, remaining));
         }
     }
 
@@ -590,56 +515,30 @@ public final class PromptTracker implements PromptHandle {
         return true;
     }
 
-    public synchronized PromptResult finalResult() {
-        return finalResult;
-    }
-
     // ---------------------------------------------------------------- internals
-
-    private void signal() {
-        clock.signal();
-    }
 
     /** {@code /queue} lists the prompt: a sign of life, and proof the server has it. */
     private void seenInQueue() {
-        signal();
-        historyMisses = 0;
+        clock.signal();
+        queue.listed();
         if (!accepted) {
             accepted(Instant.now());
         }
     }
 
     private void announce() {
-        if (!announced) {
-            announced = true;
+        if (announcer.firstSubmitted()) {
             accepted = true;
-            noDeadlineBefore = null;
             clock.submitted(Instant.now());
-            emit(new PromptEvent.Submitted(promptId, server, method));
+            announcer.emit(new PromptEvent.Submitted(promptId, server, route.method()));
         }
     }
 
     private void toRunning() {
         if (phase == PromptPhase.SUBMITTING || phase == PromptPhase.QUEUED) {
             phase = PromptPhase.RUNNING;
-            noDeadlineBefore = null;
-            queuePosition = 0;
+            queue.started();
             clock.started();
-        }
-    }
-
-    private void announceStarted(List<NodeRef> cached) {
-        if (!startedAnnounced) {
-            startedAnnounced = true;
-            emit(new PromptEvent.Started(promptId, cached));
-        }
-    }
-
-    private void addOutputs(List<OutputRef> more) {
-        for (OutputRef o : more) {
-            if (!outputs.contains(o)) {
-                outputs.add(o);
-            }
         }
     }
 
@@ -648,26 +547,12 @@ public final class PromptTracker implements PromptHandle {
             nodes.finishRunning();
         }
         phase = PromptPhase.DONE;
-        PromptResult r = new PromptResult(outcome, promptId, server, method, clock.sinceSubmitted(), nodes.runs(),
-                outputs, errors);
+        PromptResult r = new PromptResult(outcome, promptId, server, route.method(), clock.sinceSubmitted(),
+                nodes.runs(), files.produced(), errors);
         finalResult = r;
         onDone.accept(this);
-        emit(new PromptEvent.Finished(promptId, r));
+        announcer.emit(new PromptEvent.Finished(promptId, r));
         sink.then(() -> result.complete(r));
-    }
-
-    private void emit(PromptEvent e) {
-        String marker = DeliveredMarkers.of(e);
-        if (markers.deliveredBeforeRestart(marker)) {
-            return; // delivered (and printed) before the restart this prompt was resumed from
-        }
-        lastEmitNanos = System.nanoTime();
-        sink.emit(e);
-        if (markers.record(marker)) {
-            // The moments a durable caller persists (accepted, started, a node started or done, an output): rare,
-            // cheap to save. A node's start is one of them: resumed after a restart, it is not announced again.
-            sink.snapshot(snapshot());
-        }
     }
 
     @Override

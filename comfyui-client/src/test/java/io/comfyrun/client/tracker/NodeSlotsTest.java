@@ -18,8 +18,9 @@ class NodeSlotsTest {
 
     private final List<String> told = new ArrayList<>();
 
-    private NodeSlots slots() {
-        NodeSlots slots = new NodeSlots(WorkflowNodes.of(WorkflowNodesTest.WORKFLOW), new NodeSlots.NodeEvents() {
+    /** Slots of the test workflow that write each node start and end told into {@code told} ("3 started"). */
+    static NodeSlots recording(List<String> told) {
+        return new NodeSlots(WorkflowNodes.of(WorkflowNodesTest.WORKFLOW), new NodeSlots.NodeEvents() {
             @Override
             public void nodeStarted(NodeRef node) {
                 told.add(node.id() + " started");
@@ -30,7 +31,10 @@ class NodeSlotsTest {
                 told.add(node.id() + " finished");
             }
         });
-        return slots;
+    }
+
+    private NodeSlots slots() {
+        return recording(told);
     }
 
     @Test

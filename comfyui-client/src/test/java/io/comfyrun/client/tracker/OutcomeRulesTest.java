@@ -41,17 +41,7 @@ class OutcomeRulesTest {
                  "executed": ["7", "6"]}]]}}""";
 
     private final List<String> told = new ArrayList<>();
-    private final NodeSlots nodes = new NodeSlots(WorkflowNodes.of(WorkflowNodesTest.WORKFLOW), new NodeSlots.NodeEvents() {
-        @Override
-        public void nodeStarted(NodeRef node) {
-            told.add(node.id() + " started");
-        }
-
-        @Override
-        public void nodeFinished(NodeRef node, long millis) {
-            told.add(node.id() + " finished");
-        }
-    });
+    private final NodeSlots nodes = NodeSlotsTest.recording(told);
 
     @Test
     void aCachedRunIsParsedOnceAndSucceeds() {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -167,22 +168,8 @@ public abstract class CredentialsProvider extends Descriptor<CredentialsProvider
         ItemGroup group = itemGroup == null ? Jenkins.get() : itemGroup;
         Authentication auth = authentication == null ? ACL.SYSTEM2 : authentication;
         List<DomainRequirement> reqs = domainRequirements == null ? Collections.emptyList() : domainRequirements;
-        List<C> result = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        for (CredentialsProvider provider : all()) {
-            if (provider.isEnabled(group) && provider.isApplicable(type)) {
-                try {
-                    for (C c : provider.getCredentialsInItemGroup(type, group, auth, reqs)) {
-                        if (!(c instanceof IdCredentials) || ids.add(((IdCredentials) c).getId())) {
-                            result.add(c);
-                        }
-                    }
-                } catch (NoClassDefFoundError e) {
-                    LOGGER.log(Level.FINE, "Could not retrieve provider credentials from " + provider, e);
-                }
-            }
-        }
-        return result;
+        return fromProviders(group, type, provider -> provider.getCredentialsInItemGroup(type, group, auth, reqs),
+                c -> c instanceof IdCredentials ? ((IdCredentials) c).getId() : null);
     }
 
     public static <C extends Credentials> List<C> lookupCredentialsInItem(Class<C> type, Item item,
@@ -205,22 +192,8 @@ public abstract class CredentialsProvider extends Descriptor<CredentialsProvider
         }
         Authentication auth = authentication == null ? ACL.SYSTEM2 : authentication;
         List<DomainRequirement> reqs = domainRequirements == null ? Collections.emptyList() : domainRequirements;
-        List<C> result = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        for (CredentialsProvider provider : all()) {
-            if (provider.isEnabled(item) && provider.isApplicable(type)) {
-                try {
-                    for (C c : provider.getCredentialsInItem(type, item, auth, reqs)) {
-                        if (!(c instanceof IdCredentials) || ids.add(((IdCredentials) c).getId())) {
-                            result.add(c);
-                        }
-                    }
-                } catch (NoClassDefFoundError e) {
-                    LOGGER.log(Level.FINE, "Could not retrieve provider credentials from " + provider, e);
-                }
-            }
-        }
-        return result;
+        return fromProviders(item, type, provider -> provider.getCredentialsInItem(type, item, auth, reqs),
+                c -> c instanceof IdCredentials ? ((IdCredentials) c).getId() : null);
     }
 
     public static <C extends IdCredentials> ListBoxModel listCredentialsInItemGroup(Class<C> type,
@@ -233,21 +206,8 @@ public abstract class CredentialsProvider extends Descriptor<CredentialsProvider
         Authentication auth = authentication == null ? ACL.SYSTEM2 : authentication;
         List<DomainRequirement> reqs = domainRequirements == null ? Collections.emptyList() : domainRequirements;
         CredentialsMatcher m = matcher == null ? CredentialsMatchers.always() : matcher;
-        ListBoxModel result = new ListBoxModel();
-        Set<String> ids = new HashSet<>();
-        for (CredentialsProvider provider : all()) {
-            if (provider.isEnabled(group) && provider.isApplicable(type)) {
-                try {
-                    for (ListBoxModel.Option option : provider.getCredentialIdsInItemGroup(type, group, auth, reqs, m)) {
-                        if (ids.add(option.value)) {
-                            result.add(option);
-                        }
-                    }
-                } catch (NoClassDefFoundError e) {
-                    LOGGER.log(Level.FINE, "Could not retrieve provider credentials from " + provider, e);
-                }
-            }
-        }
+        ListBoxModel result = new ListBoxModel(fromProviders(group, type, provider -> provider.getCredentialIdsInItemGroup(type, group, auth, reqs, m),
+                option -> option.value));
         sortByName(result);
         return result;
     }
@@ -267,14 +227,28 @@ public abstract class CredentialsProvider extends Descriptor<CredentialsProvider
         Authentication auth = authentication == null ? ACL.SYSTEM2 : authentication;
         List<DomainRequirement> reqs = domainRequirements == null ? Collections.emptyList() : domainRequirements;
         CredentialsMatcher m = matcher == null ? CredentialsMatchers.always() : matcher;
-        ListBoxModel result = new ListBoxModel();
-        Set<String> ids = new HashSet<>();
+        ListBoxModel result = new ListBoxModel(fromProviders(item, type, provider -> provider.getCredentialIdsInItem(type, item, auth, reqs, m),
+                option -> option.value));
+        sortByName(result);
+        return result;
+    }
+
+    /**
+     * The walk every static lookup above makes, as the real ones do: each provider enabled in the context and
+     * applicable to the type, in extension order; a provider whose classes are missing is skipped; of elements with
+     * the same key the first provider's wins (elements without a key are all kept).
+     */
+    private static <E> List<E> fromProviders(Object context, Class<? extends Credentials> type,
+            Function<CredentialsProvider, ? extends Iterable<E>> ask, Function<E, String> key) {
+        List<E> result = new ArrayList<>();
+        Set<String> keys = new HashSet<>();
         for (CredentialsProvider provider : all()) {
-            if (provider.isEnabled(item) && provider.isApplicable(type)) {
+            if (provider.isEnabled(context) && provider.isApplicable(type)) {
                 try {
-                    for (ListBoxModel.Option option : provider.getCredentialIdsInItem(type, item, auth, reqs, m)) {
-                        if (ids.add(option.value)) {
-                            result.add(option);
+                    for (E e : ask.apply(provider)) {
+                        String k = key.apply(e);
+                        if (k == null || keys.add(k)) {
+                            result.add(e);
                         }
                     }
                 } catch (NoClassDefFoundError e) {
@@ -282,7 +256,6 @@ public abstract class CredentialsProvider extends Descriptor<CredentialsProvider
                 }
             }
         }
-        sortByName(result);
         return result;
     }
 

@@ -85,6 +85,12 @@ final class Canceller {
         PromptTracker t = p.tracker();
         String id = t.promptId();
         ComfyHttpApi http = p.http();
+        if (!conn.version().known()) {
+            // A resumed prompt can be cancelled before the new connection's health check answered. Unknown is not
+            // old: ask now, so that a server with targeted interrupts gets one rather than a global interrupt that
+            // stops whatever runs by the time it lands. Asked before /queue to keep that window short.
+            http.comfyVersion().ifPresent(conn.version()::learned);
+        }
         QueueSnapshot q = http.queue();
         if (q.pendingPosition(id) > 0) {
             http.deleteFromQueue(List.of(id));

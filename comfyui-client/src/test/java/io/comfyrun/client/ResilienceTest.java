@@ -308,6 +308,34 @@ class ResilienceTest {
         assertThat(f.requests("POST", "/prompt")).isEqualTo(1);
     }
 
+    /**
+     * A cancel right after a resume, while the new connection's health check is still out: the version is not known
+     * yet, and a global interrupt would stop whatever runs by then. The cancel learns the version first and sends the
+     * interrupt that names our prompt.
+     */
+    @Test
+    void aCancelBeforeTheHealthCheckAnsweredStillInterruptsOnlyOurPrompt() throws Exception {
+        fixture(20);
+        f.fake.scenario().stepsPerSecond("KSampler", 0.1);
+        Persisting first = new Persisting();
+        ComfyClient before = ComfyClient.create();
+        PromptHandle h = before.submit(f.server().withClientId("jenkins-5"), PromptRequest.of(txt2img(34, 20)), first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> first.latest.get() != null
+                && first.latest.get().startedAt() != null);
+        PromptSnapshot mid = roundTrip(first.latest.get());
+        before.close();
+        var held = f.fake.faults().httpDelay(Trigger.onRoute("GET", "/system_stats"), 1e9); // the first one only
+        try (ComfyClient after = ComfyClient.create()) {
+            PromptHandle resumed = after.resume(mid, f.server(), null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> held.fired() == 1); // the restarted engine's health check
+            resumed.cancel().get(20, java.util.concurrent.TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !f.fake.journal().requests("POST", "/interrupt").isEmpty());
+            assertThat(f.fake.journal().requests("POST", "/interrupt")).singleElement()
+                    .satisfies(e -> assertThat(e.text()).contains(h.promptId()));
+            assertThat(await(resumed).outcome()).isEqualTo(Outcome.INTERRUPTED);
+        }
+    }
+
     @Test
     void resumeFromASnapshotTakenBeforeSubmitKeepsTheQueuedDeadlineAbsolute() throws Exception {
         fixture(20);

@@ -31,7 +31,8 @@ import java.util.function.Function;
  * ({@link NodeSlots}), the instants and deadlines ({@link PromptClock}), the outcome rules ({@link OutcomeRules},
  * {@link HistoryEntry}), what the listener was told ({@link Announcer}), the place in the queue ({@link QueuePlace}),
  * how it is followed ({@link TrackingRoute}), its files ({@link PromptFiles}) and the deaf-socket suspicion
- * ({@link SilenceWatch}).
+ * ({@link SilenceWatch}). What the server reports (socket messages, {@code /queue}, {@code /history}) is applied to
+ * those parts by {@link ServerReports}; the lifecycle (submitted, running, the end) is decided here.
  */
 public final class PromptTracker implements PromptHandle {
 
@@ -57,6 +58,7 @@ public final class PromptTracker implements PromptHandle {
     private final TrackingRoute route;
     private final SilenceWatch silence = new SilenceWatch();
     private final PromptFiles files = new PromptFiles();
+    private final ServerReports reports;
     private String promptId;
     private String clientId;
     private PromptPhase phase = PromptPhase.SUBMITTING;
@@ -81,6 +83,7 @@ public final class PromptTracker implements PromptHandle {
         this.canceller = canceller;
         this.nodeLines = workflow.toSnapshot();
         this.nodes = new NodeSlots(workflow, new NodeMoments());
+        this.reports = new ServerReports(this, nodes, announcer, files, queue, route, clock);
     }
 
     /** Turns a node's start and end into events (called by {@link #nodes}, under this lock). */
@@ -284,53 +287,7 @@ public final class PromptTracker implements PromptHandle {
         clock.signal();
         silence.heard();
         announce();
-        if (m instanceof ServerMessage.ExecutionStart) {
-            toRunning();
-        } else if (m instanceof ServerMessage.ExecutionCached c) {
-            toRunning();
-            List<NodeRef> cached = nodes.cached(c.nodes());
-            announcer.cached(cached);
-            announcer.started(promptId, cached);
-        } else if (m instanceof ServerMessage.Executing e) {
-            if (e.node() == null) {
-                endHeard = true;
-                return Next.NEEDS_HISTORY; // end marker without a terminal event before it: ask history
-            }
-            toRunning();
-            announcer.started(promptId, List.of());
-            nodes.executing(e.node());
-        } else if (m instanceof ServerMessage.Progress p) {
-            toRunning();
-            announcer.started(promptId, List.of());
-            NodeRef node = nodes.step(p.node(), p.value(), p.max());
-            double f = nodes.fraction();
-            announcer.emit(new PromptEvent.StepProgress(promptId, node, p.value(), p.max(), f, clock.eta(phase, f)));
-        } else if (m instanceof ServerMessage.ProgressState ps) {
-            toRunning();
-            announcer.started(promptId, List.of());
-            nodes.progressState(ps.nodes());
-        } else if (m instanceof ServerMessage.Executed ex) {
-            boolean fromCache = nodes.isCached(ex.node());
-            List<OutputRef> produced = ResultParts.outputs(ex.node(), ex.output());
-            if (!produced.isEmpty()) {
-                files.produced(produced);
-                announcer.emit(new PromptEvent.OutputProduced(promptId, nodes.ref(ex.node()), produced, fromCache));
-            }
-        } else if (m instanceof ServerMessage.ExecutionSuccess) {
-            endHeard = true;
-            if (route.successNeedsHistory()) {
-                return Next.NEEDS_HISTORY; // read at the end marker or the next reconcile
-            }
-            return conclude(OutcomeRules.SUCCESS);
-        } else if (m instanceof ServerMessage.ExecutionError err) {
-            if (!err.terminal()) {
-                return Next.NOTHING; // ExecutionBlocked: execution goes on (protocol §4.10)
-            }
-            return conclude(OutcomeRules.failed(err, nodes.failed(err.nodeId())));
-        } else if (m instanceof ServerMessage.ExecutionInterrupted in) {
-            return conclude(OutcomeRules.interrupted(in, nodes.interruptedAt(in.nodeId()), cancelRequested));
-        }
-        return Next.NOTHING;
+        return reports.message(m);
     }
 
     // ---------------------------------------------------------------- HTTP input (reconcile / polling)
@@ -341,14 +298,7 @@ public final class PromptTracker implements PromptHandle {
             return false;
         }
         seenInQueue();
-        boolean moved = position != queue.position();
-        boolean changed = queue.pending(position, total);
-        if (moved && phase == PromptPhase.QUEUED) {
-            // Only a move is news to the listener: with many prompts of ours queued, each acceptance changes the
-            // total for all of them (1,000 events per /queue read at 1,000 in flight) while no position moves.
-            announcer.emit(new PromptEvent.Queued(promptId, position, total));
-        }
-        return changed;
+        return reports.queued(position, total);
     }
 
     /** {@code /queue} shows the prompt running. Returns true if that is news (we had not seen it start). */
@@ -357,13 +307,7 @@ public final class PromptTracker implements PromptHandle {
             return false;
         }
         seenInQueue();
-        queue.running(total);
-        if (phase != PromptPhase.RUNNING) {
-            toRunning();
-            announcer.started(promptId, List.of());
-            return true;
-        }
-        return false;
+        return reports.running(total);
     }
 
     /**
@@ -385,36 +329,14 @@ public final class PromptTracker implements PromptHandle {
         return queue.missed();
     }
 
-    /**
-     * Finishes from a {@code /history/{id}} entry. It tells which nodes ran, were cached or failed and what they
-     * wrote, not when: a node not seen running is reported done without a duration (never an invented one), and
-     * before the files it wrote, as it happened.
-     */
+    /** Finishes from a {@code /history/{id}} entry (see {@link ServerReports#history}). */
     public synchronized void finishFromHistory(JsonNode entry) {
         if (phase == PromptPhase.DONE) {
             return;
         }
         clock.signal();
         announce();
-        HistoryEntry h = HistoryEntry.parse(entry);
-        for (List<String> batch : h.cachedBatches()) {
-            List<NodeRef> cached = nodes.cachedPerHistory(batch);
-            toRunning();
-            announcer.cached(cached);
-            announcer.started(promptId, cached);
-        }
-        toRunning();
-        announcer.started(promptId, List.of());
-        if (h.succeeded()) {
-            // Every node that ran is done; those with outputs first finish, then their files are reported.
-            nodes.finishedPerHistory(h);
-        }
-        h.outputsNotIn(files.produced()).forEach((nodeId, list) -> {
-            boolean fromCache = nodes.isCached(nodeId);
-            files.produced(list);
-            announcer.emit(new PromptEvent.OutputProduced(promptId, nodes.ref(nodeId), list, fromCache));
-        });
-        conclude(OutcomeRules.ofHistory(h, nodes, cancelRequested));
+        reports.history(entry);
     }
 
     // ---------------------------------------------------------------- connection-level events
@@ -484,7 +406,7 @@ public final class PromptTracker implements PromptHandle {
     }
 
     /** The server reported the end (an event, or the history entry): decided now, or held until the POST answer. */
-    private Next conclude(OutcomeRules.Verdict v) {
+    Next conclude(OutcomeRules.Verdict v) {
         if (rules.holdsUntilAnswered(posted, v)) {
             return Next.NOTHING;
         }
@@ -501,9 +423,7 @@ public final class PromptTracker implements PromptHandle {
         if (phase != PromptPhase.QUEUED || !accepted || remaining <= 0) {
             return;
         }
-        if (queue.atMost(remaining)) {
-            announcer.emit(new PromptEvent.Queued(promptId, remaining, remaining));
-        }
+        reports.atMost(remaining);
     }
 
     /** Finishes with an outcome decided outside (rejected, unreachable, lost, cancelled before posting...). */
@@ -526,6 +446,11 @@ public final class PromptTracker implements PromptHandle {
         }
     }
 
+    /** The socket told the prompt's end; only its history entry is missing. */
+    void heardEnd() {
+        endHeard = true;
+    }
+
     private void announce() {
         if (announcer.firstSubmitted()) {
             accepted = true;
@@ -534,7 +459,7 @@ public final class PromptTracker implements PromptHandle {
         }
     }
 
-    private void toRunning() {
+    void toRunning() {
         if (phase == PromptPhase.SUBMITTING || phase == PromptPhase.QUEUED) {
             phase = PromptPhase.RUNNING;
             queue.started();

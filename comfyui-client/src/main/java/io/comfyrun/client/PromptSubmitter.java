@@ -61,7 +61,7 @@ final class PromptSubmitter {
         Instant connectBy = Deadlines.after(t.createdAt(), t.deadlines().connect()); // 'total': the maintenance tick
         CompletableFuture<Void> r = conn.session().ensureReady();
         if (r.isDone() && !r.isCompletedExceptionally()) {
-            post(p, fields, 0, 0);
+            post(p, fields, 0, 0, 0);
             return;
         }
         long waitMs = connectBy == null ? TimeUnit.MINUTES.toMillis(10)
@@ -71,7 +71,7 @@ final class PromptSubmitter {
                 return; // cancelled or timed out meanwhile
             }
             if (ex == null) {
-                conn.io(() -> post(p, fields, 0, 0));
+                conn.io(() -> post(p, fields, 0, 0, 0));
             } else if (ServerConnection.credentialsRefused(ex) != null) {
                 conn.unreachable(t, conn.credentialsMessage(ServerConnection.credentialsRefused(ex)));
             } else if (connectBy != null && !Instant.now().isBefore(connectBy)) {
@@ -93,8 +93,10 @@ final class PromptSubmitter {
      * /history for our prompt_id, so a prompt is never submitted twice and a cancel never leaves a copy running. It
      * must miss twice, {@link #ABSENT_RECHECK_MS} apart: a POST cut off on the wire may still be handled a moment
      * later, and a prompt that just ended is in neither list until its history entry is written.
+     * {@code attempt} counts every retry (it sets the back-off); {@code serverErrors} only the 5xx/408/429 answers,
+     * three of which end the prompt REJECTED.
      */
-    private void post(FollowedPrompt p, ObjectNode fields, int attempt, int absentChecks) {
+    private void post(FollowedPrompt p, ObjectNode fields, int attempt, int absentChecks, int serverErrors) {
         PromptTracker t = p.tracker();
         if (t.isDone()) {
             return;
@@ -121,11 +123,11 @@ final class PromptSubmitter {
                     return;
                 }
             } catch (IOException e) {
-                retryPost(p, fields, attempt, submitBy, "checking whether the prompt arrived: " + e);
+                retryPost(p, fields, attempt, serverErrors, submitBy, "checking whether the prompt arrived: " + e);
                 return;
             }
             if (absentChecks == 0) {
-                conn.schedule(() -> post(p, fields, attempt, 1), ABSENT_RECHECK_MS);
+                conn.schedule(() -> post(p, fields, attempt, 1, serverErrors), ABSENT_RECHECK_MS);
                 return;
             }
             LOG.log(System.Logger.Level.DEBUG, "prompt {0} is on neither /queue nor /history of {1} (twice): posting it"
@@ -159,11 +161,11 @@ final class PromptSubmitter {
                     return;
                 }
             }
-            retryPost(p, fields, attempt, submitBy, "POST /prompt: " + e);
+            retryPost(p, fields, attempt, serverErrors, submitBy, "POST /prompt: " + e);
             return;
         }
         try {
-            answer(p, fields, attempt, submitBy, resp, clientIds);
+            answer(p, fields, attempt, serverErrors, submitBy, resp, clientIds);
         } finally {
             if (!clientIds) {
                 conn.events().serverIdPostEnded();
@@ -171,8 +173,8 @@ final class PromptSubmitter {
         }
     }
 
-    private void answer(FollowedPrompt p, ObjectNode fields, int attempt, Instant submitBy, PostPromptResponse resp,
-                        boolean clientIds) {
+    private void answer(FollowedPrompt p, ObjectNode fields, int attempt, int serverErrors, Instant submitBy,
+                        PostPromptResponse resp, boolean clientIds) {
         PromptTracker t = p.tracker();
         int status = resp.status();
         if (status == 200) {
@@ -205,13 +207,15 @@ final class PromptSubmitter {
             }
             t.fail(Outcome.REJECTED, errors);
         } else if (status >= 500 || status == 408 || status == 429) {
-            if (attempt >= 2) {
+            // Only answers count here: a reset, a timeout or a failed duplicate check in between is not the server
+            // refusing the prompt (those are bounded by the 'submit' deadline).
+            if (serverErrors >= 2) {
                 t.fail(Outcome.REJECTED, List.of(new PromptError("server_error", null, null, null, null,
                         "the server answered HTTP " + status + " to POST /prompt three times: "
                                 + ServerConnection.excerpt(resp.rawBody()),
                         "ComfyUI answers 500 to malformed workflows, e.g. a UI-format export: export it with Save (API)")));
             } else {
-                retryPost(p, fields, attempt, submitBy, "POST /prompt answered HTTP " + status);
+                retryPost(p, fields, attempt, serverErrors + 1, submitBy, "POST /prompt answered HTTP " + status);
             }
         } else {
             ComfyHttpException e = new ComfyHttpException(conn.baseUrl(), "POST", "/prompt", status, resp.rawBody());
@@ -219,7 +223,8 @@ final class PromptSubmitter {
         }
     }
 
-    private void retryPost(FollowedPrompt p, ObjectNode fields, int attempt, Instant submitBy, String error) {
+    private void retryPost(FollowedPrompt p, ObjectNode fields, int attempt, int serverErrors, Instant submitBy,
+                           String error) {
         PromptTracker t = p.tracker();
         long delay = Backoff.retryMillis(attempt, 2000);
         if (submitBy != null && Instant.now().plusMillis(delay).isAfter(submitBy)) {
@@ -235,7 +240,7 @@ final class PromptSubmitter {
         }
         LOG.log(System.Logger.Level.DEBUG, "retrying submission of {0} to {1} in {2} ms after: {3}", t.promptId(),
                 conn.baseUrl(), delay, error);
-        conn.schedule(() -> post(p, fields, attempt + 1, 0), delay);
+        conn.schedule(() -> post(p, fields, attempt + 1, 0, serverErrors), delay);
     }
 
     /** The server has the prompt (its answer, or a check after an ambiguous failure). */

@@ -65,6 +65,36 @@ class FaultCatalogueTest {
         assertThat(promptsExecuted()).isEqualTo(1);
     }
 
+    /**
+     * "Three 5xx answers to POST /prompt" means three answers: a reset before them, or a failed duplicate check, is
+     * not one of them (found by the chaos run on a loaded machine: a timed-out POST and a 503 on /history counted
+     * as two, and a single 503 then ended the prompt REJECTED "three times").
+     */
+    @Test
+    void onlyServerErrorAnswersCountTowardsTheThreeThatRejectAPrompt() throws Exception {
+        f.fake.faults().http(Trigger.onRoute("POST", "/prompt"), Fault.HttpAction.RESET, null);
+        f.fake.faults().http(Trigger.onRoute("GET", "/history/*"), Fault.HttpAction.STATUS, 503); // the duplicate check
+        f.fake.faults().http(Trigger.onRoute("POST", "/prompt"), Fault.HttpAction.STATUS, 503);
+        f.fake.faults().http(Trigger.onRoute("POST", "/prompt"), Fault.HttpAction.STATUS, 503);
+        PromptHandle h = f.client.submit(f.server(), PromptRequest.of(txt2img(437, 4)), null);
+        assertThat(await(h).outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(f.fake.journal().requests("POST", "/prompt")).hasSize(4);
+        assertThat(promptsExecuted()).isEqualTo(1);
+    }
+
+    @Test
+    void threeServerErrorAnswersToTheSubmitRejectThePrompt() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            f.fake.faults().http(Trigger.onRoute("POST", "/prompt"), Fault.HttpAction.STATUS, 503);
+        }
+        PromptResult r = await(f.client.submit(f.server(), PromptRequest.of(txt2img(438, 4)), null));
+        assertThat(r.outcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("HTTP 503")
+                .contains("three times"));
+        assertThat(f.fake.journal().requests("POST", "/prompt")).hasSize(3);
+        assertThat(promptsExecuted()).isZero();
+    }
+
     @Test
     void connectionResetOnSubmitIsCheckedThenRetriedAndRunsOnce() throws Exception {
         f.fake.faults().http(Trigger.onRoute("POST", "/prompt"), Fault.HttpAction.RESET, null);

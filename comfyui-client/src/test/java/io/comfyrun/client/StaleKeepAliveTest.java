@@ -92,13 +92,56 @@ class StaleKeepAliveTest {
                 .isEqualTo(1);
     }
 
+    /**
+     * A GET in flight when the server restarts is cut without an answer whichever connection it had: a fresh one as
+     * much as a pooled one (which one it gets depends on what else is in flight). One retry, then the error.
+     */
     @Test
-    void aResetGetOnAFreshConnectionIsNotRetried() {
+    void aGetCutWithoutAnAnswerOnAFreshConnectionIsRetriedOnceOnly() {
         f.client.baseHttp().connectionPool().evictAll();
         f.fake.faults().add(new Fault.HttpFault(Trigger.onRoute("GET", "/queue"), 1, Fault.HttpAction.RESET,
                 null, null, null));
+        assertThat(catchIOException(() -> api.queue())).as("the one retry got the answer").isNull();
+        assertThat(f.requests("GET", "/queue")).isEqualTo(2);
+
+        f.client.baseHttp().connectionPool().evictAll();
+        for (int i = 0; i < 2; i++) {
+            f.fake.faults().add(new Fault.HttpFault(Trigger.onRoute("GET", "/queue"), 1, Fault.HttpAction.RESET,
+                    null, null, null));
+        }
         assertThatThrownBy(() -> api.queue()).isInstanceOf(IOException.class);
-        assertThat(f.requests("GET", "/queue")).as("nothing stale about a new connection: reported").isEqualTo(1);
+        assertThat(f.requests("GET", "/queue")).as("one retry, not more").isEqualTo(4);
+    }
+
+    /** The fault matrix's "restart during download" on a connection opened for the download itself. */
+    @Test
+    void aDownloadOnAFreshConnectionCutByARestartGetsTheFileAtOnce() throws Exception {
+        PromptResult done = await(f.client.submit(f.server(), PromptRequest.of(txt2img(44, 3)), null));
+        f.client.baseHttp().connectionPool().evictAll();
+        f.fake.faults().add(new Fault.Restart(Trigger.onRoute("GET", "/view"), 1));
+        java.nio.file.Path out = java.nio.file.Files.createTempDirectory("fresh-restart");
+        try {
+            var files = io.comfyrun.client.files.OutputDownloader.defaults().downloadAll(api, done.outputs(),
+                    new io.comfyrun.client.files.LocalDirectorySink(out));
+            assertThat(files).isNotEmpty().allSatisfy(d -> assertThat(d.ok()).as(String.valueOf(d.error())).isTrue());
+        } finally {
+            try (var s = java.nio.file.Files.walk(out)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private interface HttpCall {
+        void run() throws IOException;
+    }
+
+    private static IOException catchIOException(HttpCall call) {
+        try {
+            call.run();
+            return null;
+        } catch (IOException e) {
+            return e;
+        }
     }
 
     private byte[] view(OutputRef o) throws IOException {

@@ -14,14 +14,17 @@ import java.util.WeakHashMap;
 
 /**
  * Retries an idempotent request (GET, HEAD) once when it failed on a pooled keep-alive connection that had served
- * a request before. After a server restart every pooled connection is dead, and OkHttp checks a pooled connection
- * thoroughly only before a non-GET request, so the first GET after the restart goes out on a dead socket and
- * fails although the server is up again. {@code retryOnConnectionFailure} would fix that but would also replay a
- * {@code POST /prompt}; the engine's submit logic owns that decision, so POSTs are never retried here.
+ * a request before, or when the server took it and closed the connection without an answer. After a server restart
+ * every pooled connection is dead, and OkHttp checks a pooled connection thoroughly only before a non-GET request,
+ * so the first GET after the restart goes out on a dead socket and fails although the server is up again; a GET
+ * that is in flight when the restart happens is cut the same way, whether its connection was pooled or new (which
+ * one it gets depends on what else was in flight, so the rule must not). {@code retryOnConnectionFailure} would fix
+ * that but would also replay a {@code POST /prompt}; the engine's submit logic owns that decision, so POSTs are never
+ * retried here.
  *
- * <p>Not retried: timeouts (the server is slow, not gone: a second try doubles the wait), cancelled calls,
- * failures on a fresh connection (nothing stale about them) and WebSocket upgrades (the connection's reconnect
- * logic owns those). The one retry runs within the same call timeout.
+ * <p>Not retried: timeouts (the server is slow, not gone: a second try doubles the wait), cancelled calls, a
+ * connection refused on a fresh connection (nothing listens: the callers' back-off owns that) and WebSocket upgrades
+ * (the connection's reconnect logic owns those). The one retry runs within the same call timeout.
  */
 final class StaleConnectionRetry {
 
@@ -56,11 +59,13 @@ final class StaleConnectionRetry {
         try {
             return chain.proceed(request.newBuilder().tag(Attempt.class, first).build());
         } catch (IOException e) {
-            if (!first.reused || e instanceof InterruptedIOException || chain.call().isCanceled()) {
+            if (!(first.reused || cutWithoutAnswer(e)) || e instanceof InterruptedIOException
+                    || chain.call().isCanceled()) {
                 throw e;
             }
-            LOG.log(System.Logger.Level.DEBUG, "{0} {1} failed on a reused keep-alive connection ({2}); retrying once"
-                    + " on a fresh one", request.method(), request.url().encodedPath(), e.toString());
+            LOG.log(System.Logger.Level.DEBUG, "{0} {1} failed on a reused keep-alive connection or was cut without an"
+                    + " answer ({2}); retrying once on a fresh one", request.method(), request.url().encodedPath(),
+                    e.toString());
             pool.evictAll();
             try {
                 return chain.proceed(request.newBuilder().tag(Attempt.class, new Attempt()).build());
@@ -83,6 +88,18 @@ final class StaleConnectionRetry {
         }
         return chain.proceed(chain.request());
     };
+
+    /**
+     * The server accepted the connection, then closed or reset it before any answer: what a restart does to a
+     * request in flight. A refused connection is not this (nothing was listening).
+     */
+    private static boolean cutWithoutAnswer(IOException e) {
+        if (e instanceof java.net.ConnectException || e instanceof java.net.NoRouteToHostException) {
+            return false;
+        }
+        return e instanceof java.net.SocketException || e instanceof java.io.EOFException
+                || e.getCause() instanceof java.io.EOFException;
+    }
 
     private static boolean idempotent(Request r) {
         return (r.method().equals("GET") || r.method().equals("HEAD")) && r.header("Upgrade") == null;
